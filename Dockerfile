@@ -1,0 +1,20 @@
+# Production image. Its steps match tests/e2e/test_production_start.py, which CI runs:
+# build both wheels, install them, start scripts/entrypoint.sh (migrations, then gunicorn).
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY . .
+RUN pip wheel --no-cache-dir --no-deps -w /wheels ./client .
+
+FROM python:3.11-slim
+RUN useradd --create-home --uid 10001 refstack
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/refstack_lite_client-*.whl "$(ls /wheels/refstack_lite-*.whl)[postgresql]" \
+    && rm -rf /wheels
+COPY scripts/entrypoint.sh /usr/local/bin/refstack-lite-entrypoint
+USER refstack
+WORKDIR /home/refstack
+ENV REFSTACK_LITE_ENV=production \
+    REFSTACK_LITE_BIND=0.0.0.0:8000 \
+    PYTHONUNBUFFERED=1
+EXPOSE 8000
+CMD ["refstack-lite-entrypoint"]

@@ -1,0 +1,290 @@
+"""Interop guideline documents: parsing, targets and test lists.
+
+Pure code, shared by the client (local test lists) and the server (registry, verdicts).
+``Guideline.parse`` is the only way in: it refuses documents that break the schema and
+reports the known quirks of published guidelines as warnings without changing anything.
+Target resolution and ``refstack_test_list`` reproduce RefStack's ``refstack/api/guidelines.py``
+exactly, duplicates included, so ``/v1/guidelines/<file>/tests`` answers what RefStack did.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from refstack_lite_client import schemas
+from refstack_lite_client.guideline_checks import quirks
+from refstack_lite_client.schemas import Problem
+
+SCHEMA_FILE = "guideline.v1.schema.json"
+SUPPORTED_SCHEMAS = ("1.2", "1.3", "1.4", "1.5", "1.6", "2.0")
+CAPABILITY_STATUSES = ("required", "advisory", "deprecated", "removed")
+# RefStack's names for the platforms of the powered program (schema 2.0).
+POWERED_PLATFORMS = {
+    "platform": "OpenStack Powered Platform",
+    "compute": "OpenStack Powered Compute",
+    "object": "OpenStack Powered Storage",
+}
+ADD_ON_COMPONENT_PREFIX = "os_powered_"
+GUIDELINE_NAME = re.compile(r"^(?:(?P<family>[a-z][a-z0-9_-]*)\.)?(?P<version>[0-9]{4}\.[0-9]{2}|next)$")
+
+
+class GuidelineError(Exception):
+    """Base for errors about guideline documents."""
+
+
+class GuidelineInvalid(GuidelineError):
+    """The document cannot be used; ``problems`` lists every reason with its JSON path."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class UnknownTarget(GuidelineError):
+    """The guideline defines no such target (RefStack answers "Invalid target")."""
+
+    def __init__(self, target: str, known: Iterable[str]) -> None:
+        self.target = target
+        self.known = tuple(known)
+        super().__init__(f"invalid target {target!r}; this guideline supports: {', '.join(self.known) or 'none'}")
+
+
+@dataclass(frozen=True)
+class Flag:
+    reason: str
+    action: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Test:
+    name: str
+    idempotent_id: str | None  # None only for schema 1.2, which has no ids
+    aliases: tuple[str, ...]
+    flag: Flag | None
+
+    @property
+    def flagged(self) -> bool:
+        return self.flag is not None
+
+    def list_entry(self, name: str | None = None) -> str:
+        """The test as a load-list line: ``name[idempotent_id]``, or the bare name for schema 1.2."""
+        shown = self.name if name is None else name
+        return shown if self.idempotent_id is None else f"{shown}[{self.idempotent_id}]"
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    project: str
+    description: str
+    tests: tuple[Test, ...]
+
+
+@dataclass(frozen=True)
+class RequiredTest:
+    """A test as a target requires it: one entry per test name, whatever its capabilities."""
+
+    test: Test
+    capabilities: tuple[str, ...]
+    status: str
+
+
+@dataclass(frozen=True)
+class Guideline:
+    """An interop guideline, normalised across schemas 1.2 to 2.0."""
+
+    schema: str
+    metadata_id: str
+    status: str
+    releases: tuple[str, ...]
+    replaces: str | None
+    # target name -> component names, as RefStack resolves them
+    target_components: Mapping[str, tuple[str, ...]]
+    # component -> capability status -> capability names
+    components: Mapping[str, Mapping[str, tuple[str, ...]]]
+    capabilities: Mapping[str, Capability]
+    add_on_required_components: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = field(default=())
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Guideline:
+        """Parse the exact bytes of a guideline file; raises ``GuidelineInvalid``."""
+        try:
+            document = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise GuidelineInvalid([Problem("$", f"not valid JSON: {err}")]) from err
+        return cls.parse(document)
+
+    @classmethod
+    def parse(cls, document: object) -> Guideline:
+        """Build a guideline from a decoded document; raises ``GuidelineInvalid``."""
+        found = schemas.problems(SCHEMA_FILE, document)
+        version = _schema_version(document)
+        if version is not None and version not in SUPPORTED_SCHEMAS:
+            where = "$.metadata.schema" if isinstance(document, dict) and "metadata" in document else "$.schema"
+            found.insert(
+                0, Problem(where, f"unsupported schema version {version!r}; supported: {', '.join(SUPPORTED_SCHEMAS)}")
+            )
+        if found:
+            raise GuidelineInvalid(found)
+        assert isinstance(document, dict)
+        guideline = _build(document, version or "")
+        return replace(guideline, warnings=tuple(quirks(document, guideline.schema)))
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(self.target_components)
+
+    def components_for(self, target: str) -> tuple[str, ...]:
+        """Components a target is made of; raises ``UnknownTarget`` as RefStack's KeyError did."""
+        comps = self.target_components.get(target)
+        if comps is None or any(c not in self.components for c in comps):
+            raise UnknownTarget(target, self.valid_targets())
+        return comps
+
+    def valid_targets(self) -> tuple[str, ...]:
+        return tuple(t for t, comps in self.target_components.items() if all(c in self.components for c in comps))
+
+    def target_capabilities(self, target: str, statuses: Iterable[str] | None = None) -> set[str]:
+        """Capability names listed for the target under any of ``statuses`` (all when None)."""
+        wanted = None if statuses is None else set(statuses)
+        caps: set[str] = set()
+        for component in self.components_for(target):
+            for status, names in self.components[component].items():
+                if wanted is None or status in wanted:
+                    caps.update(names)
+        return caps
+
+    def refstack_test_list(
+        self, target: str, statuses: Iterable[str] | None = None, *, alias: bool = True, flagged: bool = True
+    ) -> list[str]:
+        """RefStack's test list: sorted ``name[id]`` lines, aliases and duplicates kept."""
+        caps = self.target_capabilities(target, statuses)
+        lines: list[str] = []
+        for cap_name, cap in self.capabilities.items():
+            if cap_name not in caps:
+                continue
+            for test in cap.tests:
+                if test.flagged and not flagged:
+                    continue
+                lines.append(test.list_entry())
+                if alias:
+                    lines.extend(test.list_entry(a) for a in test.aliases)
+        lines.sort()
+        return lines
+
+    def capability_status(self, target: str) -> dict[str, str]:
+        """Each capability of the target with its status; the highest priority wins
+        (required > advisory > deprecated > removed), as RefStack's report page did."""
+        resolved: dict[str, str] = {}
+        for component in self.components_for(target):
+            for status, names in self.components[component].items():
+                for name in names:
+                    old = resolved.get(name)
+                    if old is None or _priority(status) < _priority(old):
+                        resolved[name] = status
+        return resolved
+
+    def tests_for(self, target: str, statuses: Iterable[str] = ("required",)) -> list[RequiredTest]:
+        """Tests of the target's capabilities with a status in ``statuses``, once per test name,
+        sorted by name; capabilities not defined in the document contribute nothing."""
+        wanted = set(statuses)
+        by_name: dict[str, tuple[Test, list[str], str]] = {}
+        for cap_name, status in sorted(self.capability_status(target).items()):
+            cap = self.capabilities.get(cap_name)
+            if status not in wanted or cap is None:
+                continue
+            for test in cap.tests:
+                entry = by_name.setdefault(test.name, (test, [], status))
+                entry[1].append(cap_name)
+        return [RequiredTest(t, tuple(caps), status) for _, (t, caps, status) in sorted(by_name.items())]
+
+
+def _priority(status: str) -> int:
+    return CAPABILITY_STATUSES.index(status) if status in CAPABILITY_STATUSES else len(CAPABILITY_STATUSES)
+
+
+def _schema_version(document: object) -> str | None:
+    """The schema version as RefStack reads it: ``metadata.schema`` when present, else ``schema``."""
+    if not isinstance(document, dict):
+        return None
+    meta = document.get("metadata")
+    value = meta.get("schema") if isinstance(meta, dict) else document.get("schema")
+    return value if isinstance(value, str) else None
+
+
+def _build(doc: dict[str, Any], version: str) -> Guideline:
+    if version == "2.0":
+        meta = doc["metadata"]
+        approval = meta.get("os_trademark_approval") or {}
+        components = {name: _status_lists(c["capabilities"]) for name, c in doc["components"].items()}
+        targets: dict[str, tuple[str, ...]] = {}
+        for target, platform in POWERED_PLATFORMS.items():
+            if platform in doc.get("platforms", {}):
+                targets[target] = tuple(c["name"] for c in doc["platforms"][platform]["components"])
+        required_platform: list[str] = []
+        for add_on in doc.get("add-ons", {}).values():
+            for comp in add_on["components"]:
+                name = comp["name"]
+                if name.startswith(ADD_ON_COMPONENT_PREFIX):
+                    targets.setdefault(name.removeprefix(ADD_ON_COMPONENT_PREFIX), (name,))
+            required_platform.extend(c["name"] for c in add_on.get("required_platform_components", []))
+        return Guideline(
+            schema=version,
+            metadata_id=meta["id"],
+            status=approval.get("status", "draft"),
+            releases=tuple(approval.get("releases", ())),
+            replaces=approval.get("replaces"),
+            target_components=targets,
+            components=components,
+            capabilities=_capabilities(doc["capabilities"], version),
+            add_on_required_components=tuple(dict.fromkeys(required_platform)),
+        )
+    components = {name: _status_lists(c) for name, c in doc["components"].items()}
+    targets = {"platform": tuple(doc["platform"]["required"])}
+    targets.update((name, (name,)) for name in components if name != "platform")
+    return Guideline(
+        schema=version,
+        metadata_id=str(doc.get("id", "")),
+        status=doc["status"],
+        releases=tuple(doc.get("releases", ())),
+        replaces=doc.get("replaces"),
+        target_components=targets,
+        components=components,
+        capabilities=_capabilities(doc["capabilities"], version),
+    )
+
+
+def _status_lists(lists: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    return {status: tuple(names) for status, names in lists.items()}
+
+
+def _capabilities(caps: Mapping[str, Any], version: str) -> dict[str, Capability]:
+    built: dict[str, Capability] = {}
+    for name, cap in caps.items():
+        if version == "1.2":
+            flagged = set(cap.get("flagged", ()))
+            tests = tuple(
+                Test(t, None, (), Flag("listed in the capability's flagged list", "", "") if t in flagged else None)
+                for t in cap["tests"]
+            )
+        else:
+            tests = tuple(_test(t, details) for t, details in cap["tests"].items())
+        built[name] = Capability(name, str(cap.get("project", "")), str(cap.get("description", "")), tests)
+    return built
+
+
+def _test(name: str, details: Mapping[str, Any]) -> Test:
+    raw_flag = details.get("flagged")
+    # RefStack treats a test as flagged when ``flagged`` is truthy; so do we.
+    flag = (
+        Flag(str(raw_flag.get("reason", "")), str(raw_flag.get("action", "")), str(raw_flag.get("date", "")))
+        if raw_flag
+        else None
+    )
+    return Test(name, details.get("idempotent_id", ""), tuple(details.get("aliases", ())), flag)

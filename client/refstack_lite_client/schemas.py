@@ -1,0 +1,68 @@
+"""Load the project's JSON Schemas and validate documents against them.
+
+The schemas are kept once, in the repository's ``schemas/`` folder. Built wheels carry a
+copy inside this package; an editable (source) install reads the repository folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a document, located by a JSON path such as ``$.components``."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def schema_dir() -> Traversable:
+    """Return the folder holding the schemas, installed or in a source checkout."""
+    packaged = resources.files(__package__) / "schemas"
+    if packaged.is_dir():
+        return packaged
+    source = Path(__file__).resolve().parents[2] / "schemas"
+    if source.is_dir():
+        return source
+    raise FileNotFoundError("refstack-lite JSON Schemas are missing from this installation")
+
+
+def schema_names() -> list[str]:
+    """Names of every schema file shipped, for example ``guideline.v1.schema.json``."""
+    return sorted(p.name for p in schema_dir().iterdir() if p.name.endswith(".schema.json"))
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """Return the parsed schema ``name``; raises ``FileNotFoundError`` when unknown."""
+    path = schema_dir() / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no schema named {name!r}")
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """Return a validator for schema ``name``, built once per process."""
+    schema = load_schema(name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def problems(name: str, document: object) -> list[Problem]:
+    """Every way ``document`` breaks schema ``name``, sorted by location; empty when valid."""
+    found = [Problem(err.json_path, err.message) for err in validator(name).iter_errors(document)]
+    return sorted(found, key=lambda p: (p.path, p.message))

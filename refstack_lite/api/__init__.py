@@ -1,0 +1,1 @@
+"""The JSON APIs: RefStack-compatible v1 and native v2."""

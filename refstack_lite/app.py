@@ -1,0 +1,47 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from flask import Flask, Response, jsonify, redirect, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers.response import Response as BaseResponse
+
+from refstack_lite import __version__, db
+from refstack_lite.api import problems, v1_guidelines, v2_guidelines
+from refstack_lite.config import Settings
+from refstack_lite.web import pages
+
+
+def create_app(env: Mapping[str, str] | None = None) -> Flask:
+    """Build the app from ``env`` (default: the process environment); raises ``ConfigError``."""
+    settings = Settings.from_env(env)
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    url = settings.database_url
+    if url is None:
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = "sqlite:///" + os.path.join(app.instance_path, "refstack-lite.sqlite3")
+    db.init_app(app, db.make_engine(url))
+    problems.register(app)
+    app.register_blueprint(v1_guidelines.bp)
+    app.register_blueprint(v2_guidelines.bp)
+    app.register_blueprint(pages.bp)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        try:
+            db.get_session().execute(text("SELECT 1"))
+        except SQLAlchemyError as err:
+            return jsonify({"status": "unavailable", "database": err.__class__.__name__}), 503
+        return jsonify({"status": "ok", "version": __version__}), 200
+
+    @app.get("/")
+    def home() -> BaseResponse:
+        return redirect(url_for("pages.guideline_list"))
+
+    return app

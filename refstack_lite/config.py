@@ -1,0 +1,46 @@
+"""Settings, read from the environment only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from refstack_lite.errors import ConfigError
+
+DEVELOPMENT_SECRET = "refstack-lite-development-secret"  # noqa: S105 - refused in production
+MIN_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a deployment can set. ``database_url`` None means a SQLite file in the instance folder."""
+
+    database_url: str | None
+    secret_key: str
+    production: bool
+    accepted_guidelines: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read ``REFSTACK_LITE_*`` variables; raises ``ConfigError`` on an unusable value."""
+        env = os.environ if env is None else env
+        mode = env.get("REFSTACK_LITE_ENV", "development")
+        if mode not in ("development", "production"):
+            raise ConfigError(f"REFSTACK_LITE_ENV must be 'development' or 'production', not {mode!r}")
+        production = mode == "production"
+        secret = env.get("REFSTACK_LITE_SECRET_KEY", "")
+        if production and (not secret or secret == DEVELOPMENT_SECRET or len(secret) < MIN_SECRET_LENGTH):
+            raise ConfigError(
+                "production mode needs REFSTACK_LITE_SECRET_KEY set to a random secret of at least "
+                f"{MIN_SECRET_LENGTH} characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        window = env.get("REFSTACK_LITE_ACCEPTED_GUIDELINES", "2")
+        if not window.isdigit() or int(window) < 1:
+            raise ConfigError(f"REFSTACK_LITE_ACCEPTED_GUIDELINES must be a whole number of at least 1, not {window!r}")
+        return cls(
+            database_url=env.get("REFSTACK_LITE_DATABASE_URL") or None,
+            secret_key=secret or DEVELOPMENT_SECRET,
+            production=production,
+            accepted_guidelines=int(window),
+        )

@@ -1,0 +1,90 @@
+"""Shared fixtures. Tests that need PostgreSQL, Chromium or ../shared skip on a machine
+without them, and fail instead in CI (``CI=true``), where they must run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import delete
+
+from refstack_lite import migrate
+from refstack_lite.app import create_app
+from refstack_lite.db import engine_of, make_engine
+from refstack_lite.models import Base
+
+REPO = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip the test when ``condition`` is false, or fail it in CI where everything must run."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI must run this test, but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def interop_dir() -> Path:
+    """The real published guideline files, beside the repository (never copied into it)."""
+    path = Path(os.environ.get("REFSTACK_LITE_INTEROP_DIR", REPO.parent / "shared" / "interop"))
+    require(path.is_dir(), f"the interop guideline files are not at {path}")
+    return path
+
+
+def _postgres_url() -> str | None:
+    return os.environ.get("REFSTACK_LITE_TEST_POSTGRES_URL") or None
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database of each kind; PostgreSQL from REFSTACK_LITE_TEST_POSTGRES_URL."""
+    if request.param == "sqlite":
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    else:
+        pg = _postgres_url()
+        require(pg is not None, "REFSTACK_LITE_TEST_POSTGRES_URL is not set")
+        assert pg is not None
+        url = pg
+    engine = make_engine(url)
+    try:
+        migrate.downgrade(engine, "base")
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app({"REFSTACK_LITE_DATABASE_URL": database_url})
+    app.config["TESTING"] = True
+    yield app
+    engine = engine_of(app)
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(delete(table))
+    engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(database_url: str, app: Flask) -> CliRunner:
+    """A CliRunner whose ``refstack-lite`` commands use the test database."""
+    return CliRunner(env={"REFSTACK_LITE_DATABASE_URL": database_url})
+
+
+@pytest.fixture(scope="session")
+def demo_dir() -> Path:
+    return REPO / "refstack_lite" / "demo_data"

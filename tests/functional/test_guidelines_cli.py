@@ -1,0 +1,111 @@
+"""Guideline import and listing through the ``refstack-lite`` command, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from flask import Flask
+from sqlalchemy import func, select
+
+from refstack_lite.cli import main
+from refstack_lite.db import get_session
+from refstack_lite.models import Guideline, GuidelineRevision
+
+
+def counts(app: Flask) -> tuple[int, int]:
+    with app.app_context():
+        s = get_session()
+        return (
+            s.scalar(select(func.count()).select_from(Guideline)) or 0,
+            s.scalar(select(func.count()).select_from(GuidelineRevision)) or 0,
+        )
+
+
+def test_import_every_real_guideline(cli: CliRunner, app: Flask, interop_dir: Path) -> None:
+    result = cli.invoke(main, ["guidelines", "import", str(interop_dir)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("created ") == 26
+    assert "skipped" in result.output
+    assert "README.md" in result.output
+    assert counts(app) == (26, 26)
+    listed = cli.invoke(main, ["guidelines", "list"])
+    assert listed.exit_code == 0
+    accepted = [line.split()[0] for line in listed.output.splitlines() if "  yes  " in line]
+    assert accepted == [
+        "dns.2019.11",
+        "dns.2020.06",
+        "orchestration.2019.11",
+        "orchestration.2020.06",
+        "2019.11",
+        "2020.06",
+    ]
+
+
+def test_reimporting_identical_bytes_changes_nothing(cli: CliRunner, app: Flask, demo_dir: Path) -> None:
+    assert cli.invoke(main, ["guidelines", "import", str(demo_dir)]).exit_code == 0
+    again = cli.invoke(main, ["guidelines", "import", str(demo_dir)])
+    assert again.exit_code == 0
+    assert again.output.count("unchanged ") == 2
+    assert counts(app) == (2, 2)
+
+
+def test_changed_content_becomes_a_new_revision(cli: CliRunner, app: Flask, demo_dir: Path, tmp_path: Path) -> None:
+    original = demo_dir / "widgets.2026.05.json"
+    assert cli.invoke(main, ["guidelines", "import", str(original)]).exit_code == 0
+    doc = json.loads(original.read_bytes())
+    doc["metadata"]["os_trademark_approval"]["status"] = "superseded"
+    changed = tmp_path / "widgets.2026.05.json"
+    changed.write_text(json.dumps(doc))
+    result = cli.invoke(main, ["guidelines", "import", str(changed)])
+    assert result.exit_code == 0, result.output
+    assert "revised   widgets.2026.05 revision 2" in result.output
+    assert counts(app) == (1, 2)
+    with app.app_context():
+        rows = get_session().scalars(select(GuidelineRevision).order_by(GuidelineRevision.number)).all()
+        assert [(r.number, r.is_current, r.status) for r in rows] == [(1, False, "approved"), (2, True, "superseded")]
+        assert rows[0].content == original.read_bytes()
+
+
+def test_broken_documents_are_refused_with_every_problem_and_nothing_stored(
+    cli: CliRunner, app: Flask, demo_dir: Path, tmp_path: Path
+) -> None:
+    good = tmp_path / "widgets.2026.05.json"
+    good.write_bytes((demo_dir / "widgets.2026.05.json").read_bytes())
+    (tmp_path / "2031.01.json").write_text('{"schema": "1.9", "capabilities": [], "platform": {}}')
+    (tmp_path / "2031.02.json").write_text("{not json")
+    result = cli.invoke(main, ["guidelines", "import", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "refused   " + str(tmp_path / "2031.01.json") in result.output
+    assert "$.schema: unsupported schema version '1.9'" in result.output
+    assert "$: 'components' is a required property" in result.output
+    assert "$.capabilities: [] is not of type 'object'" in result.output
+    assert "$.platform: 'required' is a required property" in result.output
+    assert "$: not valid JSON" in result.output
+    assert "nothing was stored" in result.output
+    assert counts(app) == (0, 0)
+
+
+def test_unreachable_url_is_named_in_the_error(cli: CliRunner, app: Flask) -> None:
+    url = "http://127.0.0.1:9/interop/2020.06.json"
+    result = cli.invoke(main, ["guidelines", "import", url])
+    assert result.exit_code == 1
+    assert url in result.output
+    assert "could not be fetched" in result.output
+    assert counts(app) == (0, 0)
+
+
+def test_missing_path_is_a_clear_error(cli: CliRunner, app: Flask, tmp_path: Path) -> None:
+    result = cli.invoke(main, ["guidelines", "import", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "no such file or folder" in result.output
+
+
+def test_file_name_must_name_a_guideline(cli: CliRunner, app: Flask, demo_dir: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "latest.json"
+    odd.write_bytes((demo_dir / "widgets.2026.05.json").read_bytes())
+    result = cli.invoke(main, ["guidelines", "import", str(odd)])
+    assert result.exit_code == 1
+    assert "names no guideline" in result.output
+    assert counts(app) == (0, 0)
