@@ -13,8 +13,12 @@ RUN pip install --no-cache-dir /wheels/refstack_lite_client-*.whl "$(ls /wheels/
 COPY scripts/entrypoint.sh /usr/local/bin/refstack-lite-entrypoint
 USER refstack
 WORKDIR /home/refstack
+RUN mkdir -p /home/refstack/data
+# SQLite in a volume unless REFSTACK_LITE_DATABASE_URL names a PostgreSQL database.
 ENV REFSTACK_LITE_ENV=production \
+    REFSTACK_LITE_DATABASE_URL=sqlite:////home/refstack/data/refstack-lite.sqlite3 \
     REFSTACK_LITE_BIND=0.0.0.0:8000 \
     PYTHONUNBUFFERED=1
+VOLUME /home/refstack/data
 EXPOSE 8000
 CMD ["refstack-lite-entrypoint"]

@@ -1,6 +1,7 @@
 """Build hook: the JSON Schemas live once, in the repository's schemas/, and ship inside the wheel.
 
-Editable installs skip this and read ../schemas from the source tree (``schemas.schema_dir``).
+A wheel is built either from a repository checkout (../schemas) or from the sdist, which carries
+its own copy (schemas/). Editable installs skip this and read ../schemas (``schemas.schema_dir``).
 """
 
 from pathlib import Path
@@ -13,7 +14,9 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if version == "editable":
             return
-        schemas = Path(self.root).resolve().parent / "schemas"
-        if not schemas.is_dir():
-            raise FileNotFoundError(f"{schemas} is missing: build the client wheel from a repository checkout")
-        build_data["force_include"][str(schemas)] = "refstack_lite_client/schemas"
+        root = Path(self.root).resolve()
+        for schemas in (root / "schemas", root.parent / "schemas"):
+            if schemas.is_dir():
+                build_data["force_include"][str(schemas)] = "refstack_lite_client/schemas"
+                return
+        raise FileNotFoundError(f"no schemas/ beside {root}: build from a repository checkout or the sdist")

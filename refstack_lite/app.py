@@ -22,6 +22,8 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # A doubled slash must not be redirected: /v1/guidelines//etc/x is an unknown guideline (404).
+    app.url_map.merge_slashes = False
     url = settings.database_url
     if url is None:
         os.makedirs(app.instance_path, exist_ok=True)

@@ -36,7 +36,8 @@ class Settings:
                 f"{MIN_SECRET_LENGTH} characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
             )
         window = env.get("REFSTACK_LITE_ACCEPTED_GUIDELINES", "2")
-        if not window.isdigit() or int(window) < 1:
+        # ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
+        if not (window.isascii() and window.isdigit()) or int(window) < 1:
             raise ConfigError(f"REFSTACK_LITE_ACCEPTED_GUIDELINES must be a whole number of at least 1, not {window!r}")
         return cls(
             database_url=env.get("REFSTACK_LITE_DATABASE_URL") or None,

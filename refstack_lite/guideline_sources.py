@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import requests
+from refstack_lite_client.guideline import GUIDELINE_NAME
 
 from refstack_lite.errors import SourceUnavailable
 
@@ -26,7 +27,7 @@ class Document:
 @dataclass(frozen=True)
 class Collected:
     documents: list[Document]
-    skipped: list[str]  # files in a folder that are not JSON
+    skipped: list[str]  # files in a folder that are not guidelines, with the reason
 
 
 def collect(spec: str) -> Collected:
@@ -35,12 +36,18 @@ def collect(spec: str) -> Collected:
         return Collected([_fetch(spec)], [])
     path = Path(spec)
     if path.is_dir():
+        # Like RefStack's discovery, a folder contributes only files named as guidelines, so a
+        # checkout of the interop repository (legacy/, doc/ schemas, a README) imports as is.
         documents, skipped = [], []
         for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            if child.suffix == ".json":
-                documents.append(_read(child))
+            if any(part.startswith(".") for part in child.relative_to(path).parts):
+                continue
+            if child.suffix != ".json":
+                skipped.append(f"{child} (not a .json file)")
+            elif not GUIDELINE_NAME.match(child.name.removesuffix(".json")):
+                skipped.append(f"{child} (not named like a guideline)")
             else:
-                skipped.append(str(child))
+                documents.append(_read(child))
         return Collected(documents, skipped)
     if path.is_file():
         return Collected([_read(path)], [])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, LargeBinary, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, LargeBinary, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -54,7 +54,7 @@ class GuidelineRevision(Base):
     schema_version: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16))
     metadata_id: Mapped[str] = mapped_column(String(100))
-    source: Mapped[str] = mapped_column(String(2048))
+    source: Mapped[str] = mapped_column(Text)
     # [{"path": "$.capabilities...", "message": "..."}]
     warnings: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     imported_at: Mapped[datetime]

@@ -9,7 +9,7 @@ from refstack_lite_client.guideline import GUIDELINE_NAME
 
 
 def version_of(name: str) -> str:
-    """The version part of a guideline name (``dns.2020.06`` -> ``2020.06``); ``next`` sorts last."""
+    """The version part of a guideline name (``dns.2020.06`` -> ``2020.06``); ``next`` sorts after every date."""
     match = GUIDELINE_NAME.match(name)
     return match["version"] if match else name
 

@@ -29,7 +29,7 @@ POWERED_PLATFORMS = {
     "object": "OpenStack Powered Storage",
 }
 ADD_ON_COMPONENT_PREFIX = "os_powered_"
-GUIDELINE_NAME = re.compile(r"^(?:(?P<family>[a-z][a-z0-9_-]*)\.)?(?P<version>[0-9]{4}\.[0-9]{2}|next)$")
+GUIDELINE_NAME = re.compile(r"^(?:(?P<family>[a-z][a-z0-9_-]{0,63})\.)?(?P<version>[0-9]{4}\.[0-9]{2}|next)$")
 
 
 class GuidelineError(Exception):
@@ -127,9 +127,11 @@ class Guideline:
         version = _schema_version(document)
         if version is not None and version not in SUPPORTED_SCHEMAS:
             where = "$.metadata.schema" if isinstance(document, dict) and "metadata" in document else "$.schema"
-            found.insert(
-                0, Problem(where, f"unsupported schema version {version!r}; supported: {', '.join(SUPPORTED_SCHEMAS)}")
-            )
+            supported = ", ".join(SUPPORTED_SCHEMAS)
+            found.insert(0, Problem(where, f"unsupported schema version {version!r}; supported: {supported}"))
+        if version == "2.0" and isinstance(document, dict) and not {"platforms", "add-ons"} & document.keys():
+            # Said here rather than in the JSON Schema, whose anyOf message would repeat the document.
+            found.append(Problem("$", "a schema 2.0 guideline needs 'platforms' (a platform program) or 'add-ons'"))
         if found:
             raise GuidelineInvalid(found)
         assert isinstance(document, dict)
@@ -192,17 +194,30 @@ class Guideline:
 
     def tests_for(self, target: str, statuses: Iterable[str] = ("required",)) -> list[RequiredTest]:
         """Tests of the target's capabilities with a status in ``statuses``, once per test name,
-        sorted by name; capabilities not defined in the document contribute nothing."""
+        sorted by name; capabilities not defined in the document contribute nothing.
+
+        A test in several capabilities takes the highest-priority status among them, and is
+        flagged only if it is flagged in every capability of that status (RefStack's report
+        counted it once per capability, so an unflagged listing had to pass).
+        """
         wanted = set(statuses)
-        by_name: dict[str, tuple[Test, list[str], str]] = {}
+        listings: dict[str, list[tuple[int, str, Test]]] = {}
         for cap_name, status in sorted(self.capability_status(target).items()):
             cap = self.capabilities.get(cap_name)
-            if status not in wanted or cap is None:
+            if cap is None:
                 continue
             for test in cap.tests:
-                entry = by_name.setdefault(test.name, (test, [], status))
-                entry[1].append(cap_name)
-        return [RequiredTest(t, tuple(caps), status) for _, (t, caps, status) in sorted(by_name.items())]
+                listings.setdefault(test.name, []).append((_priority(status), cap_name, test))
+        chosen: list[RequiredTest] = []
+        for name in sorted(listings):
+            best = min(priority for priority, _, _ in listings[name])
+            top = [(cap_name, test) for priority, cap_name, test in listings[name] if priority == best]
+            status = CAPABILITY_STATUSES[best]
+            if status not in wanted:
+                continue
+            unflagged = [test for _, test in top if not test.flagged]
+            chosen.append(RequiredTest((unflagged or [top[0][1]])[0], tuple(c for c, _ in top), status))
+        return chosen
 
 
 def _priority(status: str) -> int:

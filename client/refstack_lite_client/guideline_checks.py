@@ -88,12 +88,12 @@ def _test_fields(doc: dict[str, Any], schema: str) -> Iterator[Problem]:
                     f"idempotent_id {ident!r} is not of Tempest's form 'id-<uuid>'; it is used as written",
                 )
             flag = details.get("flagged")
-            if isinstance(flag, dict):
+            if flag == {}:
+                yield Problem(f"{path}.flagged", "empty flag: the test is treated as not flagged, as RefStack did")
+            elif isinstance(flag, dict):
                 missing = [f for f in FLAG_FIELDS if not flag.get(f)]
                 if missing:
                     yield Problem(f"{path}.flagged", f"flag without {', '.join(missing)}")
-            elif "flagged" in details and not flag:
-                yield Problem(f"{path}.flagged", "empty flag: the test is treated as not flagged, as RefStack did")
             if test in details.get("aliases", ()):
                 yield Problem(f"{path}.aliases", "the test lists its own name as an alias")
 

@@ -14,7 +14,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,20 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+MAX_SHOWN_VALUE = 80
+
+
 def problems(name: str, document: object) -> list[Problem]:
     """Every way ``document`` breaks schema ``name``, sorted by location; empty when valid."""
-    found = [Problem(err.json_path, err.message) for err in validator(name).iter_errors(document)]
+    found = [Problem(err.json_path, _message(err)) for err in validator(name).iter_errors(document)]
     return sorted(found, key=lambda p: (p.path, p.message))
+
+
+def _message(err: ValidationError) -> str:
+    """jsonschema's message, with a long offending value (a whole capability, say) abridged."""
+    shown = repr(err.instance)
+    if len(shown) <= MAX_SHOWN_VALUE:
+        return err.message
+    kind = type(err.instance).__name__
+    size = f" of {len(err.instance)} items" if isinstance(err.instance, dict | list) else ""
+    return err.message.replace(shown, f"{shown[:40]}… (a {kind}{size})")

@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("schema_version", sa.String(8), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("metadata_id", sa.String(100), nullable=False),
-        sa.Column("source", sa.String(2048), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
         sa.Column("warnings", sa.JSON(), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_guideline_revisions"),

@@ -11,7 +11,9 @@ from refstack_lite.config import Settings
 from refstack_lite.db import get_session
 from refstack_lite.models import GuidelineRevision
 
-bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+# Not "/static": the app's own static route (Flask adds one for refstack_lite/static, which does not
+# exist) answers that path first, and the stylesheet would be a 404.
+bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
 
 def _accepted(revisions: list[GuidelineRevision]) -> set[str]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import func, select
@@ -108,4 +113,55 @@ def test_file_name_must_name_a_guideline(cli: CliRunner, app: Flask, demo_dir: P
     result = cli.invoke(main, ["guidelines", "import", str(odd)])
     assert result.exit_code == 1
     assert "names no guideline" in result.output
+    assert counts(app) == (0, 0)
+
+
+def test_folder_import_takes_only_guideline_files(cli: CliRunner, app: Flask, demo_dir: Path, tmp_path: Path) -> None:
+    """A checkout of the interop repository imports as is: legacy files, schema documents,
+    READMEs and hidden folders are passed over, never refused."""
+    (tmp_path / "add-ons").mkdir()
+    (tmp_path / "add-ons" / "widgets.2026.05.json").write_bytes((demo_dir / "widgets.2026.05.json").read_bytes())
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "havanasections.json").write_text("{not json")
+    (tmp_path / "doc").mkdir()
+    (tmp_path / "doc" / "2.0.json").write_text("{}")
+    (tmp_path / "README.rst").write_text("interop")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "2020.06.json").write_text("{}")
+    result = cli.invoke(main, ["guidelines", "import", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "created   widgets.2026.05 revision 1" in result.output
+    assert "havanasections.json (not named like a guideline)" in result.output
+    assert "README.rst (not a .json file)" in result.output
+    assert ".git" not in result.output
+    assert counts(app) == (1, 1)
+
+
+@pytest.fixture
+def http_folder(demo_dir: Path) -> Iterator[str]:
+    """The demo folder served over HTTP on loopback, as a raw-file host would serve it."""
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(demo_dir))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+        thread.join()
+
+
+def test_import_from_url(cli: CliRunner, app: Flask, http_folder: str, demo_dir: Path) -> None:
+    result = cli.invoke(main, ["guidelines", "import", f"{http_folder}/widgets.2025.11.json"])
+    assert result.exit_code == 0, result.output
+    assert "created   widgets.2025.11 revision 1" in result.output
+    with app.app_context():
+        stored = get_session().scalars(select(GuidelineRevision)).one()
+        assert stored.content == (demo_dir / "widgets.2025.11.json").read_bytes()
+        assert stored.source == f"{http_folder}/widgets.2025.11.json"
+
+
+def test_url_that_answers_an_error_is_named(cli: CliRunner, app: Flask, http_folder: str) -> None:
+    url = f"{http_folder}/2031.01.json"
+    result = cli.invoke(main, ["guidelines", "import", url])
+    assert result.exit_code == 1
+    assert f"{url}: the server answered HTTP 404" in result.output
     assert counts(app) == (0, 0)

@@ -1,0 +1,153 @@
+"""Settings come from the environment only; production refuses to start without a real secret."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy.engine import make_url
+
+from refstack_lite.app import create_app
+from refstack_lite.config import DEVELOPMENT_SECRET, MIN_SECRET_LENGTH, Settings
+from refstack_lite.db import engine_of
+from refstack_lite.errors import ConfigError, RefstackError
+
+GOOD_SECRET = "0123456789abcdef" * 4  # 64 characters, like secrets.token_hex(32)
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings == Settings(
+        database_url=None, secret_key=DEVELOPMENT_SECRET, production=False, accepted_guidelines=2
+    )
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "REFSTACK_LITE_ENV": "production",
+            "REFSTACK_LITE_SECRET_KEY": GOOD_SECRET,
+            "REFSTACK_LITE_DATABASE_URL": "postgresql+psycopg://refstack@db/refstack",
+            "REFSTACK_LITE_ACCEPTED_GUIDELINES": "3",
+        }
+    )
+    assert settings == Settings(
+        database_url="postgresql+psycopg://refstack@db/refstack",
+        secret_key=GOOD_SECRET,
+        production=True,
+        accepted_guidelines=3,
+    )
+
+
+def test_process_environment_is_the_default_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("REFSTACK_LITE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("REFSTACK_LITE_ACCEPTED_GUIDELINES", "4")
+    monkeypatch.setenv("REFSTACK_LITE_DATABASE_URL", "sqlite:///somewhere.sqlite3")
+    settings = Settings.from_env()
+    assert settings.accepted_guidelines == 4
+    assert settings.database_url == "sqlite:///somewhere.sqlite3"
+    assert not settings.production
+
+
+def test_empty_database_url_means_the_default() -> None:
+    assert Settings.from_env({"REFSTACK_LITE_DATABASE_URL": ""}).database_url is None
+
+
+def test_development_takes_any_secret() -> None:
+    assert Settings.from_env({"REFSTACK_LITE_SECRET_KEY": "short"}).secret_key == "short"
+
+
+def test_settings_are_immutable() -> None:
+    settings = Settings.from_env({})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.production = True  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [None, "", DEVELOPMENT_SECRET, "x" * (MIN_SECRET_LENGTH - 1), "too-short-secret"],
+    ids=["missing", "empty", "development-default", "one-too-short", "short"],
+)
+def test_production_refuses_an_unusable_secret(secret: str | None) -> None:
+    env = {"REFSTACK_LITE_ENV": "production"}
+    if secret is not None:
+        env["REFSTACK_LITE_SECRET_KEY"] = secret
+    with pytest.raises(ConfigError, match="REFSTACK_LITE_SECRET_KEY") as caught:
+        Settings.from_env(env)
+    if secret:
+        assert secret not in str(caught.value), "the error message must not repeat the secret"
+
+
+def test_production_takes_a_secret_of_the_minimum_length() -> None:
+    secret = "s" * MIN_SECRET_LENGTH
+    settings = Settings.from_env({"REFSTACK_LITE_ENV": "production", "REFSTACK_LITE_SECRET_KEY": secret})
+    assert settings.production
+    assert settings.secret_key == secret
+
+
+@pytest.mark.parametrize("mode", ["prod", "Production", "PRODUCTION", "staging", "test", " production"])
+def test_unknown_env_is_refused(mode: str) -> None:
+    with pytest.raises(ConfigError, match="REFSTACK_LITE_ENV") as caught:
+        Settings.from_env({"REFSTACK_LITE_ENV": mode, "REFSTACK_LITE_SECRET_KEY": GOOD_SECRET})
+    assert repr(mode) in str(caught.value)
+
+
+@pytest.mark.parametrize("window", ["0", "-1", "two", "1.5", " 2", "2 ", "+2", "0x2", "²", "٣"])
+def test_bad_accepted_guidelines_is_refused(window: str) -> None:
+    with pytest.raises(ConfigError, match="REFSTACK_LITE_ACCEPTED_GUIDELINES"):
+        Settings.from_env({"REFSTACK_LITE_ACCEPTED_GUIDELINES": window})
+
+
+@pytest.mark.parametrize(("window", "expected"), [("1", 1), ("2", 2), ("12", 12), ("007", 7)])
+def test_accepted_guidelines_is_a_whole_number(window: str, expected: int) -> None:
+    assert Settings.from_env({"REFSTACK_LITE_ACCEPTED_GUIDELINES": window}).accepted_guidelines == expected
+
+
+def test_config_error_is_a_refstack_error() -> None:
+    assert issubclass(ConfigError, RefstackError)
+
+
+def test_create_app_in_production_with_a_good_secret(tmp_path: Path) -> None:
+    url = "sqlite:///" + str(tmp_path / "prod.sqlite3")
+    app = create_app(
+        {"REFSTACK_LITE_ENV": "production", "REFSTACK_LITE_SECRET_KEY": GOOD_SECRET, "REFSTACK_LITE_DATABASE_URL": url}
+    )
+    try:
+        assert app.config["SECRET_KEY"] == GOOD_SECRET
+        settings: Settings = app.config["SETTINGS"]
+        assert settings.production
+        assert not app.debug
+        assert not app.testing
+        assert engine_of(app).url == make_url(url)
+    finally:
+        engine_of(app).dispose()
+
+
+def test_create_app_refuses_production_without_a_secret(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="REFSTACK_LITE_SECRET_KEY"):
+        create_app(
+            {"REFSTACK_LITE_ENV": "production", "REFSTACK_LITE_DATABASE_URL": "sqlite:///" + str(tmp_path / "x.db")}
+        )
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_default_database_is_a_sqlite_file_in_the_instance_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    instance = tmp_path / "instance"
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
+    app = create_app({})
+    try:
+        assert app.instance_path == str(instance)
+        assert instance.is_dir(), "the instance folder is created so SQLite can make its file there"
+        url = engine_of(app).url
+        assert url.get_backend_name() == "sqlite"
+        assert url.database == str(instance / "refstack-lite.sqlite3")
+        assert app.config["SECRET_KEY"] == DEVELOPMENT_SECRET
+    finally:
+        engine_of(app).dispose()
