@@ -190,6 +190,21 @@ def current_revision(session: Session, name: str) -> GuidelineRevision:
     return revision
 
 
+def current_digest(session: Session, name: str) -> tuple[int, str]:
+    """``(revision id, digest)`` of the current revision of ``name``; raises ``NotFound``.
+
+    The cheap lookup for hot read paths that need only the snapshot's identity.
+    """
+    row = session.execute(
+        select(GuidelineRevision.id, GuidelineRevision.digest)
+        .join(GuidelineRow)
+        .where(GuidelineRow.name == name, GuidelineRevision.is_current)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no guideline named {name!r}")
+    return row.id, row.digest
+
+
 def revision_history(session: Session, name: str) -> list[GuidelineRevision]:
     """Every revision of guideline ``name``, oldest first; raises ``NotFound``."""
     rows = list(
@@ -220,19 +235,19 @@ def revision(session: Session, name: str, number: int) -> GuidelineRevision:
 
 def parsed(session: Session, revision: GuidelineRevision) -> Guideline:
     """The parsed form of a revision. Revisions never change, so parses are cached by digest."""
-    return _cached(session, revision).guideline
+    return _cached(session, revision.id, revision.digest).guideline
 
 
 def refstack_test_text(
     session: Session,
-    revision: GuidelineRevision,
+    snapshot: tuple[int, str],
     target: str,
     statuses: tuple[str, ...] | None,
     alias: bool,
     flag: bool,
 ) -> str:
-    """The body of RefStack's plain-text test list for a revision; raises ``UnknownTarget``."""
-    entry = _cached(session, revision)
+    """The body of RefStack's plain-text test list for ``(revision id, digest)``; raises ``UnknownTarget``."""
+    entry = _cached(session, *snapshot)
     key = (target, statuses, alias, flag)
     text = entry.texts.get(key)
     if text is None:
@@ -254,17 +269,17 @@ _cache: dict[str, _Entry] = {}
 _cache_lock = threading.Lock()
 
 
-def _cached(session: Session, revision: GuidelineRevision) -> _Entry:
+def _cached(session: Session, revision_id: int, digest: str) -> _Entry:
     with _cache_lock:
-        entry = _cache.pop(revision.digest, None)
+        entry = _cache.pop(digest, None)
         if entry is not None:
-            _cache[revision.digest] = entry  # most recently used goes last
+            _cache[digest] = entry  # most recently used goes last
             return entry
-    raw = session.scalar(select(GuidelineRevision.content).where(GuidelineRevision.id == revision.id))
+    raw = session.scalar(select(GuidelineRevision.content).where(GuidelineRevision.id == revision_id))
     assert raw is not None
     entry = _Entry(Guideline.from_bytes(raw), {})
     with _cache_lock:
-        _cache[revision.digest] = entry
+        _cache[digest] = entry
         while len(_cache) > _PARSE_CACHE_SIZE:
             del _cache[next(iter(_cache))]
     return entry

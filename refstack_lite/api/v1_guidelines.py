@@ -51,14 +51,14 @@ def get_guideline(file_name: str) -> Response:
 @bp.get("/<path:file_name>/tests")
 def get_tests(file_name: str) -> Response:
     session = get_session()
-    revision = registry.current_revision(session, _name(file_name))
+    snapshot = registry.current_digest(session, _name(file_name))
     types_arg = request.args.get("type")
     statuses = tuple(types_arg.split(",")) if types_arg else None
     alias = _flag("alias")
     flag = _flag("flag")
     target = request.args.get("target", "platform")
     try:
-        text = registry.refstack_test_text(session, revision, target, statuses, alias, flag)
+        text = registry.refstack_test_text(session, snapshot, target, statuses, alias, flag)
     except UnknownTarget:
         # RefStack's answer, status included: a 200 plain-text message.
         text = "Invalid target: " + target

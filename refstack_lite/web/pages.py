@@ -67,8 +67,8 @@ def guideline_detail(name: str) -> str:
 def load_list(name: str, target: str) -> Response:
     """The must-pass list as a load-list file: required, not flagged, aliases included."""
     session = get_session()
-    revision = registry.current_revision(session, name)
-    text = registry.refstack_test_text(session, revision, target, ("required",), True, False)
+    snapshot = registry.current_digest(session, name)
+    text = registry.refstack_test_text(session, snapshot, target, ("required",), True, False)
     response = Response(text + "\n" if text else "", mimetype="text/plain")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-{target}-required.txt"'
     return response
