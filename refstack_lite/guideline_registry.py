@@ -177,14 +177,17 @@ def current_revisions(session: Session) -> list[GuidelineRevision]:
     return list(rows)
 
 
-def current_revision(session: Session, name: str) -> GuidelineRevision:
+def current_revision(session: Session, name: str, *, with_content: bool = False) -> GuidelineRevision:
     """The current revision of guideline ``name``; raises ``NotFound``."""
-    revision = session.scalar(
+    query = (
         select(GuidelineRevision)
         .join(GuidelineRow)
         .where(GuidelineRow.name == name, GuidelineRevision.is_current)
         .options(joinedload(GuidelineRevision.guideline))
     )
+    if with_content:
+        query = query.options(undefer(GuidelineRevision.content))
+    revision = session.scalar(query)
     if revision is None:
         raise NotFound(f"no guideline named {name!r}")
     return revision
@@ -252,8 +255,10 @@ def refstack_test_text(
     text = entry.texts.get(key)
     if text is None:
         text = "\n".join(entry.guideline.refstack_test_list(target, statuses, alias=alias, flagged=flag))
-        if len(entry.texts) < _TEXTS_PER_GUIDELINE:
+        with _cache_lock:
             entry.texts[key] = text
+            while len(entry.texts) > _TEXTS_PER_GUIDELINE:
+                del entry.texts[next(iter(entry.texts))]
     return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
@@ -108,13 +109,13 @@ def get_document(name: str) -> Response:
     number = request.args.get("revision")
     if number is None:
         number_int = registry.current_revision(session, name).number
-    elif number.isdigit():
+    elif number.isascii() and number.isdigit() and len(number) <= 9:
         number_int = int(number)
     else:
         raise InvalidInput("revision must be a positive whole number", [Problem("$.revision", f"{number!r}")])
     revision = registry.revision(session, name, number_int)
     response = Response(revision.content, mimetype="application/json")
-    response.headers["Digest"] = "sha-256=" + revision.digest
+    response.headers["Content-Digest"] = "sha-256=:" + base64.b64encode(bytes.fromhex(revision.digest)).decode() + ":"
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import builtins
 import hashlib
 import io
@@ -14,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from refstack_lite_client.guideline import Guideline
+from refstack_lite_client.guideline import CAPABILITY_STATUSES, Guideline
 from sqlalchemy import func, select
 
 from refstack_lite import __version__
@@ -479,7 +480,8 @@ def test_v2_document_is_the_exact_bytes(client: FlaskClient, real: dict[str, byt
         assert response.status_code == 200
         assert response.mimetype == "application/json"
         assert response.get_data() == real[name + ".json"]
-        assert response.headers["Digest"] == "sha-256=" + hashlib.sha256(real[name + ".json"]).hexdigest()
+        digest = base64.b64encode(hashlib.sha256(real[name + ".json"]).digest()).decode()
+        assert response.headers["Content-Digest"] == f"sha-256=:{digest}:"
     assert client.get("/v2/guidelines/2020.06/document?revision=1").get_data() == real["2020.06.json"]
 
 
@@ -491,6 +493,8 @@ def test_v2_document_is_the_exact_bytes(client: FlaskClient, real: dict[str, byt
         ("/v2/guidelines/2020.06/document?revision=0", 404, "not-found"),
         ("/v2/guidelines/2020.06/document?revision=one", 400, "invalid-input"),
         ("/v2/guidelines/2020.06/document?revision=-1", 400, "invalid-input"),
+        ("/v2/guidelines/2020.06/document?revision=%C2%B2", 400, "invalid-input"),
+        ("/v2/guidelines/2020.06/document?revision=99999999999999999999999999", 400, "invalid-input"),
         ("/v2/guidelines/2031.01/document", 404, "not-found"),
         ("/v2/guidelines/2031.01", 404, "not-found"),
         ("/v2/guidelines/2031.01/tests", 404, "not-found"),
@@ -802,3 +806,18 @@ def test_a_long_1x_status_imports_or_is_refused(app: Flask, client: FlaskClient)
         assert counts(app) == (0, 0)
     else:
         assert client.get("/v2/guidelines/2016.01").get_json()["status"] == "approved-by-the-board"
+
+
+@pytest.mark.interop
+def test_v1_repeated_and_reordered_types_give_the_same_list(client: FlaskClient, core: dict[str, bytes]) -> None:
+    """RefStack treats ``type`` as a set; so do we, and varying it never grows the server's cache."""
+    base = client.get("/v1/guidelines/2018.11/tests?type=required,advisory").get_data()
+    for types in ("advisory,required", "required,advisory,required", "required,bogus,advisory"):
+        assert client.get(f"/v1/guidelines/2018.11/tests?type={types}").get_data() == base
+    for i in range(300):
+        client.get("/v1/guidelines/2018.11/tests?type=required" + ",required" * i + f",x{i}")
+    with client.application.app_context():
+        revision = registry.current_revision(get_session(), "2018.11")
+        entry = registry._cached(get_session(), revision.id, revision.digest)
+    canonical = [tuple(s for s in CAPABILITY_STATUSES if s in set(key[1])) for key in entry.texts if key[1] is not None]
+    assert [key[1] for key in entry.texts if key[1] is not None] == canonical

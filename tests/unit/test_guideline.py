@@ -1314,3 +1314,15 @@ def test_diff_needs_the_target_in_both_guidelines() -> None:
         diff_required(powered, add_on, "platform")
     with pytest.raises(UnknownTarget):
         diff_required(powered, add_on, "dns")
+
+
+def test_component_names_that_would_break_urls_or_headers_are_refused() -> None:
+    """Add-on targets come from component names and end up in page links and file names."""
+    odd = 'os_powered_w"x\r\nSet-Cookie: a=b'
+    document = doc_add_on()
+    document["add-ons"]["DNS"]["components"] = [{"name": odd}]
+    document["components"][odd] = document["components"].pop("os_powered_dns")
+    with pytest.raises(GuidelineInvalid) as caught:
+        Guideline.parse(document)
+    paths = sorted(p.path for p in caught.value.problems)
+    assert paths == ["$.components", "$['add-ons'].DNS.components[0].name"]
