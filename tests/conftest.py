@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from refstack_lite import migrate
 from refstack_lite.app import create_app
-from refstack_lite.db import engine_of, make_engine
-from refstack_lite.models import Base
+from refstack_lite.db import engine_of, get_session, make_engine
+from refstack_lite.models import Base, Guideline, GuidelineRevision
 
 REPO = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -83,6 +83,16 @@ def client(app: Flask) -> FlaskClient:
 def cli(database_url: str, app: Flask) -> CliRunner:
     """A CliRunner whose ``refstack-lite`` commands use the test database."""
     return CliRunner(env={"REFSTACK_LITE_DATABASE_URL": database_url})
+
+
+def counts(app: Flask) -> tuple[int, int]:
+    """Rows in (guidelines, guideline_revisions): what a refused import must leave unchanged."""
+    with app.app_context():
+        s = get_session()
+        return (
+            s.scalar(select(func.count()).select_from(Guideline)) or 0,
+            s.scalar(select(func.count()).select_from(GuidelineRevision)) or 0,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client.guideline import CAPABILITY_STATUSES, Guideline
-from sqlalchemy import func, select
 
 from refstack_lite import __version__
 from refstack_lite import guideline_registry as registry
@@ -24,8 +23,7 @@ from refstack_lite.app import create_app
 from refstack_lite.cli import main
 from refstack_lite.db import engine_of, get_session
 from refstack_lite.guideline_sources import Document
-from refstack_lite.models import Guideline as GuidelineRow
-from refstack_lite.models import GuidelineRevision
+from tests.conftest import counts
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 REAL = [
@@ -65,15 +63,6 @@ def try_store(app: Flask, documents: list[Document]) -> registry.ImportRefused |
     except registry.ImportRefused as err:
         return err
     return None
-
-
-def counts(app: Flask) -> tuple[int, int]:
-    with app.app_context():
-        s = get_session()
-        return (
-            s.scalar(select(func.count()).select_from(GuidelineRow)) or 0,
-            s.scalar(select(func.count()).select_from(GuidelineRevision)) or 0,
-        )
 
 
 def lines(body: bytes) -> list[str]:

@@ -12,20 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from refstack_lite.cli import main
 from refstack_lite.db import get_session
-from refstack_lite.models import Guideline, GuidelineRevision
-
-
-def counts(app: Flask) -> tuple[int, int]:
-    with app.app_context():
-        s = get_session()
-        return (
-            s.scalar(select(func.count()).select_from(Guideline)) or 0,
-            s.scalar(select(func.count()).select_from(GuidelineRevision)) or 0,
-        )
+from refstack_lite.models import GuidelineRevision
+from tests.conftest import counts
 
 
 def test_import_every_real_guideline(cli: CliRunner, app: Flask, interop_dir: Path) -> None:
