@@ -810,3 +810,10 @@ def test_v1_repeated_and_reordered_types_give_the_same_list(client: FlaskClient,
         entry = registry._cached(get_session(), revision.id, revision.digest)
     canonical = [tuple(s for s in CAPABILITY_STATUSES if s in set(key[1])) for key in entry.texts if key[1] is not None]
     assert [key[1] for key in entry.texts if key[1] is not None] == canonical
+
+
+def test_times_are_utc_with_an_offset_on_every_database(client: FlaskClient, demo: dict[str, bytes]) -> None:
+    item = client.get("/v2/guidelines").get_json()["items"][0]
+    assert item["imported_at"].endswith("+00:00")
+    detail = client.get(f"/v2/guidelines/{item['id']}").get_json()
+    assert all(r["imported_at"].endswith("+00:00") for r in detail["revisions"])
