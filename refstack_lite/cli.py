@@ -12,7 +12,7 @@ from alembic.util.exc import CommandError
 from flask import Flask
 
 from refstack_lite import guideline_registry as registry
-from refstack_lite import migrate, policy
+from refstack_lite import migrate
 from refstack_lite.app import create_app
 from refstack_lite.config import Settings
 from refstack_lite.db import engine_of, get_session
@@ -134,12 +134,10 @@ def guidelines_list() -> None:
     with _app() as app, app.app_context():
         settings: Settings = app.config["SETTINGS"]
         revisions = registry.current_revisions(get_session())
+        accepted = registry.accepted_names(revisions, settings.accepted_guidelines)
         rows = [
             (r.guideline.name, r.guideline.family, r.status, r.schema_version, r.number, r.digest) for r in revisions
         ]
-    accepted = policy.accepted(
-        [(name, family, status) for name, family, status, *_ in rows], settings.accepted_guidelines
-    )
     if not rows:
         click.echo("no guidelines imported")
         return

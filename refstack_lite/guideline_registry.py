@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from refstack_lite_client.guideline import GUIDELINE_NAME, Guideline, GuidelineInvalid
+from refstack_lite_client.guideline import CAPABILITY_STATUSES, GUIDELINE_NAME, Guideline, GuidelineInvalid
 from refstack_lite_client.schemas import Problem
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, undefer
 
+from refstack_lite import policy
 from refstack_lite.errors import NotFound, RefstackError
 from refstack_lite.guideline_sources import Document
 from refstack_lite.models import Guideline as GuidelineRow
@@ -177,6 +178,11 @@ def current_revisions(session: Session) -> list[GuidelineRevision]:
     return list(rows)
 
 
+def accepted_names(revisions: Iterable[GuidelineRevision], window: int) -> set[str]:
+    """Names of the guidelines their programs accept now, given every current revision."""
+    return policy.accepted([(r.guideline.name, r.guideline.family, r.status) for r in revisions], window)
+
+
 def current_revision(session: Session, name: str, *, with_content: bool = False) -> GuidelineRevision:
     """The current revision of guideline ``name``; raises ``NotFound``."""
     query = (
@@ -251,6 +257,10 @@ def refstack_test_text(
 ) -> str:
     """The body of RefStack's plain-text test list for ``(revision id, digest)``; raises ``UnknownTarget``."""
     entry = _cached(session, *snapshot)
+    # RefStack reads ``type`` as a set: a fixed order without repeats or unknown words gives the
+    # same answer, and keeps callers from growing the cache by varying the query.
+    if statuses is not None:
+        statuses = tuple(s for s in CAPABILITY_STATUSES if s in statuses)
     key = (target, statuses, alias, flag)
     text = entry.texts.get(key)
     if text is None:

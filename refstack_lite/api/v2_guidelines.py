@@ -11,7 +11,6 @@ from refstack_lite_client.guideline_diff import diff_required
 from refstack_lite_client.schemas import Problem
 
 from refstack_lite import guideline_registry as registry
-from refstack_lite import policy
 from refstack_lite.config import Settings
 from refstack_lite.db import get_session
 from refstack_lite.errors import InvalidInput
@@ -25,11 +24,8 @@ def _settings() -> Settings:
     return settings
 
 
-def _accepted() -> set[str]:
-    revisions = registry.current_revisions(get_session())
-    return policy.accepted(
-        [(r.guideline.name, r.guideline.family, r.status) for r in revisions], _settings().accepted_guidelines
-    )
+def _accepted(revisions: list[GuidelineRevision]) -> set[str]:
+    return registry.accepted_names(revisions, _settings().accepted_guidelines)
 
 
 def summary(revision: GuidelineRevision, accepted: set[str]) -> dict[str, Any]:
@@ -65,12 +61,9 @@ def test_json(entry: RequiredTest) -> dict[str, Any]:
 @bp.get("")
 def list_guidelines() -> Response:
     family = request.args.get("family")
-    accepted = _accepted()
-    items = [
-        summary(r, accepted)
-        for r in registry.current_revisions(get_session())
-        if family is None or r.guideline.family == family
-    ]
+    revisions = registry.current_revisions(get_session())
+    accepted = _accepted(revisions)
+    items = [summary(r, accepted) for r in revisions if family is None or r.guideline.family == family]
     return jsonify({"items": items, "accepted_window": _settings().accepted_guidelines})
 
 
@@ -79,7 +72,7 @@ def get_guideline(name: str) -> Response:
     session = get_session()
     revision = registry.current_revision(session, name)
     guideline = registry.parsed(session, revision)
-    body = summary(revision, _accepted())
+    body = summary(revision, _accepted(registry.current_revisions(session)))
     body.update(
         targets=list(guideline.valid_targets()),
         releases=list(guideline.releases),

@@ -18,9 +18,7 @@ bp = Blueprint("pages", __name__, template_folder="templates", static_folder="st
 
 def _accepted(revisions: list[GuidelineRevision]) -> set[str]:
     settings: Settings = current_app.config["SETTINGS"]
-    return policy.accepted(
-        [(r.guideline.name, r.guideline.family, r.status) for r in revisions], settings.accepted_guidelines
-    )
+    return registry.accepted_names(revisions, settings.accepted_guidelines)
 
 
 @bp.get("/guidelines")
