@@ -11,7 +11,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from refstack_lite import __version__, db
-from refstack_lite.api import problems, v1_guidelines, v2_guidelines
+from refstack_lite.api import (
+    openapi,
+    problems,
+    v1_guidelines,
+    v2_accounts,
+    v2_audit,
+    v2_guidelines,
+    v2_keys,
+    v2_products,
+    v2_vendors,
+)
 from refstack_lite.config import Settings
 from refstack_lite.web import pages
 
@@ -31,7 +41,8 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     db.init_app(app, db.make_engine(url))
     problems.register(app)
     app.register_blueprint(v1_guidelines.bp)
-    app.register_blueprint(v2_guidelines.bp)
+    for module in (v2_guidelines, v2_accounts, v2_vendors, v2_products, v2_keys, v2_audit, openapi):
+        app.register_blueprint(module.bp)
     app.register_blueprint(pages.bp)
 
     @app.get("/healthz")

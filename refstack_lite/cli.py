@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from importlib import resources
+from datetime import UTC, datetime, timedelta
 
 import click
 from alembic.util.exc import CommandError
 from flask import Flask
 
+from refstack_lite import demo as demo_data
 from refstack_lite import guideline_registry as registry
 from refstack_lite import migrate
 from refstack_lite.app import create_app
 from refstack_lite.config import Settings
 from refstack_lite.db import engine_of, get_session
-from refstack_lite.errors import ConfigError, SourceUnavailable
+from refstack_lite.errors import ConfigError, RequestRefused, SourceUnavailable
 from refstack_lite.guideline_sources import Document, collect
+from refstack_lite.services import accounts
+from refstack_lite.services.actors import Actor
 
 
 @contextmanager
@@ -147,21 +150,80 @@ def guidelines_list() -> None:
         click.echo(f"{name:<24} {family:<14} {status:<11} {schema:<6} {number:>3}  {flag:<8}  sha256:{digest[:16]}…")
 
 
+@main.group()
+def users() -> None:
+    """Accounts and their API tokens (the way to make the first foundation admin)."""
+
+
+def _console() -> Actor:
+    return Actor(None, label=f"console:{getpass.getuser()}")
+
+
+def _print_token(issued: accounts.IssuedToken) -> None:
+    expiry = issued.token.expires_at.isoformat() if issued.token.expires_at else "never"
+    click.echo(f"token {issued.token.label!r} (expires: {expiry}); shown once, store it now:", err=True)
+    click.echo(issued.secret)
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--email", required=True)
+@click.option("--admin", "role", flag_value="admin", help="Make a foundation admin.")
+@click.option("--reviewer", "role", flag_value="reviewer", help="Make a foundation reviewer.")
+def users_create(name: str, email: str, role: str | None) -> None:
+    """Create a user and print a first API token."""
+    with _app() as app, app.app_context():
+        session = get_session()
+        now = datetime.now(UTC)
+        try:
+            user = accounts.create_user(session, _console(), name, email, role, now)
+            issued = accounts.issue_token(session, _console(), user, "initial", now)
+        except RequestRefused as err:
+            raise click.ClickException(err.detail) from err
+        session.commit()
+    click.echo(f"created user {name}" + (f" ({role})" if role else ""), err=True)
+    _print_token(issued)
+
+
+@users.command("token")
+@click.argument("name")
+@click.option("--label", default="console", show_default=True)
+@click.option("--expires-in-days", type=click.IntRange(min=1), help="Default: no expiry.")
+def users_token(name: str, label: str, expires_in_days: int | None) -> None:
+    """Issue another API token for a user."""
+    with _app() as app, app.app_context():
+        session = get_session()
+        now = datetime.now(UTC)
+        expires = now + timedelta(days=expires_in_days) if expires_in_days else None
+        try:
+            user = accounts.user_named(session, name)
+            issued = accounts.issue_token(session, _console(), user, label, now, expires)
+        except RequestRefused as err:
+            raise click.ClickException(err.detail) from err
+        session.commit()
+    _print_token(issued)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare the database and demo data, then exit.")
 def demo(host: str, port: int, no_serve: bool) -> None:
-    """Migrate the database, load the bundled demo guidelines and serve them."""
-    folder = resources.files("refstack_lite") / "demo_data"
-    documents = [
-        Document(f.name, f"demo:{f.name}", f.read_bytes())
-        for f in sorted(folder.iterdir(), key=lambda f: f.name)
-        if f.name.endswith(".json")
-    ]
+    """Migrate the database, load the bundled demo guidelines and identities, and serve them.
+
+    Prints a fresh API token of the demo foundation admin on every run.
+    """
     with _app() as app:
         migrate.upgrade(engine_of(app))
-        _import(app, documents, show_warnings=False)
+        _import(app, demo_data.guideline_documents(), show_warnings=False)
+        with app.app_context():
+            session = get_session()
+            issued = demo_data.seed_identities(session, datetime.now(UTC))
+            session.commit()
+        click.echo(
+            f"demo admin {demo_data.ADMIN!r}: try curl -H 'Authorization: Bearer <token>' .../v2/users/me", err=True
+        )
+        _print_token(issued)
         if not no_serve:
             click.echo(f"demo server on http://{host}:{port}/guidelines", err=True)
             app.run(host=host, port=port)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import (
     JSON,
@@ -89,3 +91,161 @@ class GuidelineRevision(Base):
     imported_at: Mapped[datetime]
 
     guideline: Mapped[Guideline] = relationship(back_populates="revisions")
+
+
+def new_id() -> str:
+    """Public ids are random UUIDs: they reveal neither how many rows exist nor their order."""
+    return str(uuid4())
+
+
+class User(Base):
+    """A person or automation account. ``role`` is a foundation role: ``admin``, ``reviewer`` or none."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token; only the SHA-256 of the secret is kept, the secret is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class Vendor(Base):
+    """A vendor organisation: ``private`` → ``pending`` (applied) → ``official`` (approved)."""
+
+    __tablename__ = "vendors"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    denial_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Membership(Base):
+    """A user's place in a vendor (``owner`` or ``member``); an invitation until ``accepted_at`` is set."""
+
+    __tablename__ = "vendor_members"
+
+    vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="RESTRICT"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    invited_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+    vendor: Mapped[Vendor] = relationship()
+
+
+class Product(Base):
+    """A distribution, public cloud or hosted private cloud of one vendor."""
+
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("vendor_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    product_type: Mapped[str] = mapped_column(String(32))
+    public: Mapped[bool]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    vendor: Mapped[Vendor] = relationship()
+
+
+class ProductVersion(Base):
+    """One version of a product; a cloud's version may name its cloud id (``cpid``)."""
+
+    __tablename__ = "product_versions"
+    __table_args__ = (UniqueConstraint("product_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id", ondelete="RESTRICT"), index=True)
+    version: Mapped[str] = mapped_column(String(100))
+    cpid: Mapped[str | None] = mapped_column(String(128), index=True)
+    created_at: Mapped[datetime]
+
+    product: Mapped[Product] = relationship()
+
+
+class SigningKey(Base):
+    """A vendor's public signing key. Retired: no new submissions. Revoked: distrusted from
+    ``compromised_since`` (or from the revocation when no earlier time is known)."""
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="RESTRICT"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    algorithm: Mapped[str] = mapped_column(String(32))
+    bits: Mapped[int]
+    public_key: Mapped[str] = mapped_column(Text)
+    comment: Mapped[str] = mapped_column(String(200))
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    registered_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    compromised_since: Mapped[datetime | None]
+
+    vendor: Mapped[Vendor] = relationship()
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "retired" if self.retired_at is not None else "active"
+
+
+class KeyChallenge(Base):
+    """A single-use, expiring nonce a key signs to prove its vendor holds the private half."""
+
+    __tablename__ = "key_challenges"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_to: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """One change: who, when, what, before and after. Append-only (database triggers refuse
+    UPDATE and DELETE). No foreign keys, so the trail outlives what it describes."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+    vendor_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -6,12 +6,31 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from refstack_lite_client.guideline import UnknownTarget
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from refstack_lite.errors import InvalidInput, NotFound, RefstackError
+from refstack_lite.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RefstackError,
+    RequestRefused,
+    TooLarge,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
 
 PROBLEM_TYPE = "urn:refstack-lite:problem:"
-STATUS = {NotFound: 404, InvalidInput: 400, UnknownTarget: 400}
+STATUS: dict[type[RequestRefused], tuple[int, str]] = {
+    NotFound: (404, "Not found"),
+    InvalidInput: (400, "Invalid input"),
+    Unauthenticated: (401, "Authentication required"),
+    Forbidden: (403, "Forbidden"),
+    Conflict: (409, "Conflict"),
+    TooLarge: (413, "Content too large"),
+    UnsupportedMediaType: (415, "Unsupported media type"),
+}
 
 
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> Response:
@@ -41,26 +60,32 @@ def _page(status: int, title: str, detail: str) -> Response:
     return Response(render_template("error.html", title=title, detail=detail), status=status, mimetype="text/html")
 
 
+def _status_of(err: RequestRefused) -> tuple[int, str]:
+    for cls in type(err).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400, "Bad request"
+
+
 def _domain_error(err: Exception) -> Response:
-    if isinstance(err, NotFound):
-        if _is_page():
-            return _page(404, "Not found", str(err))
-        if _is_v1():
-            return refstack_error(404, "Not Found", str(err))
-        return problem(404, "not-found", "Not found", str(err))
     if isinstance(err, UnknownTarget):
         if _is_page():
             return _page(400, "Invalid target", str(err))
         return problem(400, "invalid-target", "Invalid target", str(err), valid_targets=list(err.known))
+    if not isinstance(err, RequestRefused):
+        raise err
+    status, title = _status_of(err)
+    if _is_page():
+        return _page(status, title, err.detail)
+    if _is_v1():
+        return refstack_error(status, title, err.detail)
+    extra = dict(err.extra)
     if isinstance(err, InvalidInput):
-        return problem(
-            400,
-            "invalid-input",
-            "Invalid input",
-            err.detail,
-            problems=[{"path": p.path, "message": p.message} for p in err.problems],
-        )
-    raise err
+        extra["problems"] = [{"path": p.path, "message": p.message} for p in err.problems]
+    response = problem(status, err.slug, title, err.detail, **extra)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="refstack-lite"'
+    return response
 
 
 def _http_error(err: HTTPException) -> Response:
@@ -74,7 +99,17 @@ def _http_error(err: HTTPException) -> Response:
     return problem(status, title.lower().replace(" ", "-"), title, detail)
 
 
+def _integrity_error(err: IntegrityError) -> Response:
+    """A race the services' own checks could not see (two requests creating the same name at
+    once, or deleting something a submission refers to): nothing was stored."""
+    detail = "the change conflicts with data stored meanwhile or still referring to it; nothing was changed"
+    if _is_v1():
+        return refstack_error(409, "Conflict", detail)
+    return problem(409, "conflict", "Conflict", detail)
+
+
 def register(app: Flask) -> None:
+    app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(RefstackError, _domain_error)
     app.register_error_handler(UnknownTarget, _domain_error)
     app.register_error_handler(HTTPException, _http_error)

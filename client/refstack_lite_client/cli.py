@@ -1,0 +1,420 @@
+"""The ``refstack-lite-client`` command: make signing keys and manage a vendor's keys on a server."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import getpass
+import json
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import click
+
+from refstack_lite_client import keys
+from refstack_lite_client.api import Api, ApiError, Unreachable
+from refstack_lite_client.config import ENV_TOKEN, ConfigError, Settings, config_dir, load
+
+ENV_PASSPHRASE = "REFSTACK_LITE_KEY_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
+DEFAULT_KEY_NAME = "signing_key"
+DEFAULT_RSA_BITS = 4096
+FINGERPRINT_PREFIX = "SHA256:"
+
+
+class ChallengeRefused(Exception):
+    """The server asked the key to sign something other than this key's registration for this vendor."""
+
+
+# Failures with a message fit for a person: shown as one line on stderr, exit status 1.
+EXPECTED_ERRORS = (ApiError, Unreachable, ConfigError, keys.KeyFileError, keys.KeyRefused, ChallengeRefused)
+
+
+class _Group(click.Group):
+    """Turns the errors a user can act on into ``Error: <message>``, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EXPECTED_ERRORS as err:
+            raise click.ClickException(str(err)) from None
+
+
+@dataclass
+class State:
+    """The global options; settings and the API are made only for commands that use them."""
+
+    url: str | None
+    token: str | None = field(repr=False)
+    config: str | None
+    _settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load(self.url, self.token, self.config)
+            for warning in self._settings.warnings:
+                click.echo(warning, err=True)
+        return self._settings
+
+    def api(self) -> Api:
+        settings = self.settings()
+        url = settings.require_url()
+        if not settings.token:
+            raise ConfigError(
+                f'no token: pass --token, set {ENV_TOKEN}, or put token = "rlt_..." in the config file '
+                f"{settings.config_path}"
+            )
+        api = Api(url, settings.token)
+        click.get_current_context().call_on_close(api.close)
+        return api
+
+
+@click.group(cls=_Group)
+@click.option("--url", metavar="URL", help="The server, e.g. https://refstack.example.org [env: REFSTACK_LITE_URL].")
+@click.option("--token", metavar="TOKEN", help="An API token (rlt_...) [env: REFSTACK_LITE_TOKEN].")
+@click.option(
+    "--config",
+    metavar="FILE",
+    help="The config file [env: REFSTACK_LITE_CONFIG; default: $XDG_CONFIG_HOME/refstack-lite/client.toml].",
+)
+@click.version_option(package_name="refstack-lite-client")
+@click.pass_context
+def main(ctx: click.Context, url: str | None, token: str | None, config: str | None) -> None:
+    """Client for refstack-lite.
+
+    Settings come from the flags, then the environment, then the TOML config file
+    (keys: url, token, vendor).
+    """
+    ctx.obj = State(url, token, config)
+
+
+# --- keygen -----------------------------------------------------------------------------------
+
+
+def _default_key_path() -> Path:
+    return config_dir() / DEFAULT_KEY_NAME
+
+
+def _default_comment() -> str:
+    try:
+        return f"{getpass.getuser()}@{socket.gethostname()}"
+    except (OSError, KeyError):  # no user name in a bare container
+        return ""
+
+
+def _single_line(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise click.BadParameter("a key comment must be a single line")
+    return value
+
+
+def _new_passphrase() -> bytes:
+    secret = os.environ.get(ENV_PASSPHRASE)
+    if secret is None:
+        secret = click.prompt("Passphrase", hide_input=True, confirmation_prompt=True, default="", show_default=False)
+    if not secret:
+        raise click.UsageError(f"the passphrase is empty; give one (or {ENV_PASSPHRASE}), or use --no-passphrase")
+    return secret.encode("utf-8")
+
+
+def _refuse_overwrite(path: Path) -> None:
+    for existing in (path, path.with_name(path.name + ".pub")):
+        if existing.exists():
+            raise click.ClickException(f"{existing} already exists; refusing to overwrite it (choose another -f FILE)")
+
+
+@main.command()
+@click.option(
+    "-f",
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The private key file to write; the public key goes beside it, with .pub added. "
+    "[default: $XDG_CONFIG_HOME/refstack-lite/signing_key, or ~/.config/refstack-lite/signing_key]",
+)
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(keys.KEY_TYPES),
+    default="ed25519",
+    show_default=True,
+    help="Key type. rsa writes a PEM RSA key ('BEGIN RSA PRIVATE KEY') that refstack-client can use "
+    "(not with --passphrase: refstack-client reads unencrypted keys only); the others are written in OpenSSH format.",
+)
+@click.option("--bits", type=int, help=f"RSA key size (RSA only; at least 2048)  [default: {DEFAULT_RSA_BITS}]")
+@click.option(
+    "--comment",
+    default=_default_comment,
+    callback=_single_line,
+    help="Comment for the public key  [default: user@host].",
+)
+@click.option(
+    "--passphrase/--no-passphrase",
+    default=False,
+    show_default=True,
+    help=f"Encrypt the private key with a passphrase, prompted twice or taken from {ENV_PASSPHRASE}.",
+)
+def keygen(path: Path | None, kind: str, bits: int | None, comment: str, passphrase: bool) -> None:
+    """Make a new signing key pair; never overwrites a file."""
+    if bits is not None and kind != "rsa":
+        raise click.UsageError("--bits applies to --type rsa only")
+    if path is None:
+        path = _default_key_path()
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _refuse_overwrite(path)
+    secret = _new_passphrase() if passphrase else None
+    private = keys.generate_private_key(kind, bits or DEFAULT_RSA_BITS)
+    try:
+        pub_path = keys.write_private_key(path, private, secret, comment)
+    except OSError as err:
+        raise click.ClickException(f"cannot write {err.filename or path}: {err.strerror}") from None
+    public = keys.public_key_of(private)
+    click.echo(f"Private key: {path} (keep it secret{'; encrypted' if secret else ''})")
+    click.echo(f"Public key:  {pub_path}")
+    click.echo(f"Fingerprint: {public.fingerprint} ({public.algorithm}, {public.bits} bits)")
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """Register and manage a vendor's signing keys."""
+
+
+vendor_option = click.option(
+    "--vendor",
+    "vendor_id",
+    metavar="VENDOR_ID",
+    help="The vendor [default: the config file's vendor, else your only vendor].",
+)
+
+
+def _vendor_path(vendor_id: str, *rest: str) -> str:
+    return "/".join(["v2/vendors", quote(vendor_id, safe=""), "keys", *(quote(p, safe="") for p in rest)])
+
+
+def _choose_vendor(state: State, api: Api, given: str | None) -> str:
+    """--vendor, else the config file's vendor, else the user's only vendor."""
+    chosen = given or state.settings().vendor
+    if chosen:
+        return chosen
+    me = api.get("v2/users/me")
+    accepted = [v for v in me.get("vendors", []) if v.get("accepted")]
+    if len(accepted) == 1:
+        return str(accepted[0]["id"])
+    if not accepted:
+        raise click.ClickException(
+            "you are not a member of any vendor: create one (POST /v2/vendors) or accept an invitation, "
+            "then name it with --vendor"
+        )
+    listing = "\n".join(f"  {v['id']}  {v['name']}" for v in accepted)
+    raise click.ClickException(
+        f"you are a member of {len(accepted)} vendors; choose one with --vendor VENDOR_ID "
+        f'(or vendor = "..." in {state.settings().config_path}):\n{listing}'
+    )
+
+
+def _load_private_key(path: Path) -> keys.PrivateKey:
+    """The key at ``path``, decrypted with the passphrase from the environment or a prompt."""
+    if keys.loose_permissions(path):
+        mode = path.stat().st_mode & 0o777
+        click.echo(f"warning: permissions {mode:04o} for '{path}' are too open (chmod 600 '{path}')", err=True)
+    secret = os.environ.get(ENV_PASSPHRASE)
+    if secret is not None:
+        return keys.load_private_key(path, secret.encode("utf-8"))
+    try:
+        return keys.load_private_key(path)
+    except keys.KeyNeedsPassphrase:
+        pass
+    prompted = click.prompt(f"Passphrase for {path}", hide_input=True, default="", show_default=False)
+    return keys.load_private_key(path, prompted.encode("utf-8"))
+
+
+def registration_bytes(challenge: dict[str, Any], vendor_id: str, fingerprint: str) -> bytes:
+    """The challenge's message, once proven to be exactly this key's registration for this vendor.
+
+    The key signs only that: a server asking for anything else (another vendor, another key,
+    or bytes meant for some other purpose) is refused.
+    """
+    if challenge.get("vendor_id") != vendor_id or challenge.get("fingerprint") != fingerprint:
+        raise ChallengeRefused(
+            f"refusing to sign: the server's challenge is for key {challenge.get('fingerprint')} of vendor "
+            f"{challenge.get('vendor_id')}, not key {fingerprint} of vendor {vendor_id}"
+        )
+    try:
+        message = base64.b64decode(str(challenge["message"]), validate=True)
+    except (KeyError, binascii.Error):
+        raise ChallengeRefused("refusing to sign: the server's challenge has no base64 message") from None
+    nonce = _nonce_of(message)
+    try:
+        expected = keys.registration_message(vendor_id, fingerprint, nonce or "")
+    except ValueError:
+        expected = None
+    if message != expected:
+        raise ChallengeRefused(
+            f"refusing to sign: the server's challenge message is not the registration of key {fingerprint} "
+            f"for vendor {vendor_id}"
+        )
+    return message
+
+
+def _nonce_of(message: bytes) -> str | None:
+    lines = message.split(b"\n")
+    if lines[0] != keys.REGISTRATION_DOMAIN:
+        return None
+    nonces = [line.removeprefix(b"nonce:") for line in lines if line.startswith(b"nonce:")]
+    if len(nonces) != 1:
+        return None
+    try:
+        return nonces[0].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def register_key(api: Api, vendor_id: str, private: keys.PrivateKey, comment: str = "") -> dict[str, Any]:
+    """Prove possession of ``private`` to the server and register its public key for the vendor."""
+    public = keys.public_key_of(private)
+    public_line = f"{public.openssh} {comment}".strip()
+    challenge = api.post(_vendor_path(vendor_id, "challenges"), {"public_key": public_line})
+    message = registration_bytes(challenge, vendor_id, public.fingerprint)
+    signature = base64.b64encode(keys.sign(private, message)).decode("ascii")
+    body = {"public_key": public_line, "challenge_id": challenge["challenge_id"], "signature": signature}
+    registered: dict[str, Any] = api.post(_vendor_path(vendor_id), body)
+    return registered
+
+
+def _comment_beside(path: Path) -> str:
+    """The comment of the .pub file beside the key, which the private key file may not carry."""
+    try:
+        return keys.parse_public_key(path.with_name(path.name + ".pub").read_text(encoding="utf-8")).comment
+    except (OSError, UnicodeDecodeError, keys.KeyRefused):
+        return ""
+
+
+@keys_group.command("register")
+@click.option(
+    "--key",
+    "path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"The private key file (its passphrase is prompted for, or taken from {ENV_PASSPHRASE}).",
+)
+@vendor_option
+@click.pass_obj
+def keys_register(state: State, path: Path, vendor_id: str | None) -> None:
+    """Register a key for a vendor, proving possession by signing the server's challenge."""
+    private = _load_private_key(path)
+    api = state.api()
+    vendor_id = _choose_vendor(state, api, vendor_id)
+    key = register_key(api, vendor_id, private, _comment_beside(path))
+    click.echo(f"Registered:  {key['fingerprint']}")
+    click.echo(f"Algorithm:   {key['algorithm']} ({key['bits']} bits)")
+    click.echo(f"Vendor:      {key['vendor_id']}")
+    click.echo(f"Status:      {key['status']}")
+
+
+COLUMNS = ("FINGERPRINT", "ALGORITHM", "BITS", "STATUS", "REGISTERED", "COMMENT")
+
+
+def _row(key: dict[str, Any]) -> tuple[str, ...]:
+    registered = str(key.get("registered_at") or "")[:10]
+    return (key["fingerprint"], key["algorithm"], str(key["bits"]), key["status"], registered, key.get("comment") or "")
+
+
+def table(rows: list[tuple[str, ...]]) -> str:
+    """Left-aligned columns under COLUMNS, two spaces apart."""
+    every = [COLUMNS, *rows]
+    widths = [max(len(r[i]) for r in every) for i in range(len(COLUMNS))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in every]
+    return "\n".join(lines)
+
+
+@keys_group.command("list")
+@vendor_option
+@click.option("--json", "as_json", is_flag=True, help="Print the keys as a JSON array.")
+@click.pass_obj
+def keys_list(state: State, vendor_id: str | None, as_json: bool) -> None:
+    """List the vendor's keys, whatever their status."""
+    api = state.api()
+    vendor_id = _choose_vendor(state, api, vendor_id)
+    found = list(api.items(_vendor_path(vendor_id)))
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+    elif not found:
+        click.echo(f"vendor {vendor_id} has no keys")
+    else:
+        click.echo(table([_row(k) for k in found]))
+
+
+def normalise_fingerprint(fingerprint: str) -> str:
+    """``SHA256:abc`` from ``SHA256:abc``, ``sha256:abc`` or ``abc``."""
+    bare = fingerprint.strip()
+    if bare[: len(FINGERPRINT_PREFIX)].upper() == FINGERPRINT_PREFIX:
+        bare = bare[len(FINGERPRINT_PREFIX) :]
+    return FINGERPRINT_PREFIX + bare
+
+
+def _find_key(api: Api, vendor_id: str, fingerprint: str) -> dict[str, Any]:
+    wanted = normalise_fingerprint(fingerprint)
+    for key in api.items(_vendor_path(vendor_id)):
+        if key["fingerprint"] == wanted:
+            return key
+    raise click.ClickException(f"vendor {vendor_id} has no key {wanted} ('keys list' shows its keys)")
+
+
+def _rfc3339(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an RFC 3339 time such as 2026-11-25T10:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no UTC offset, so it is ambiguous: add Z or an offset such as +01:00")
+    return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _show_change(key: dict[str, Any]) -> None:
+    click.echo(f"{key['fingerprint']}: {key['status']}")
+
+
+@keys_group.command("retire")
+@click.argument("fingerprint")
+@vendor_option
+@click.pass_obj
+def keys_retire(state: State, fingerprint: str, vendor_id: str | None) -> None:
+    """Retire a key (rotation): it signs nothing new; what it signed stays valid."""
+    api = state.api()
+    vendor_id = _choose_vendor(state, api, vendor_id)
+    key = _find_key(api, vendor_id, fingerprint)
+    _show_change(api.post(_vendor_path(vendor_id, key["id"], "retire")))
+
+
+@keys_group.command("revoke")
+@click.argument("fingerprint")
+@click.option("--reason", required=True, help="Why the key is no longer trusted.")
+@click.option(
+    "--compromised-since",
+    metavar="TIME",
+    callback=_rfc3339,
+    help="RFC 3339 time with an offset, e.g. 2026-11-25T10:00:00Z: what the key signed since then loses standing "
+    "[default: now].",
+)
+@vendor_option
+@click.pass_obj
+def keys_revoke(
+    state: State, fingerprint: str, reason: str, compromised_since: str | None, vendor_id: str | None
+) -> None:
+    """Revoke a key: distrust it from --compromised-since (or from now)."""
+    api = state.api()
+    vendor_id = _choose_vendor(state, api, vendor_id)
+    key = _find_key(api, vendor_id, fingerprint)
+    body: dict[str, Any] = {"reason": reason}
+    if compromised_since is not None:
+        body["compromised_since"] = compromised_since
+    _show_change(api.post(_vendor_path(vendor_id, key["id"], "revoke"), body))

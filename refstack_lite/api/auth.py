@@ -1,0 +1,36 @@
+"""Bearer-token authentication for the API. There are no cookies, so there is nothing for
+cross-site request forgery to ride on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import g, request
+
+from refstack_lite.db import get_session
+from refstack_lite.errors import Unauthenticated
+from refstack_lite.services import accounts
+from refstack_lite.services.actors import ANONYMOUS, Actor
+
+
+def current_actor() -> Actor:
+    """The caller of this request. A token that is sent must be good: a bad one is a 401,
+    never a silent fall-back to anonymous."""
+    if "actor" not in g:
+        g.actor = _authenticate(request.headers.get("Authorization"))
+    actor: Actor = g.actor
+    return actor
+
+
+def _authenticate(header: str | None) -> Actor:
+    if header is None:
+        return ANONYMOUS
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'", slug="invalid-token")
+    session = get_session()
+    user, touched = accounts.authenticate(session, secret, datetime.now(UTC))
+    if touched:  # keep last_used_at even if the request itself fails
+        session.commit()
+    return Actor(user)

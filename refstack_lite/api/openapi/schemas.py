@@ -1,0 +1,248 @@
+"""The component schemas of the OpenAPI document: what the /v2 API answers."""
+
+from __future__ import annotations
+
+from refstack_lite.api.openapi.builders import (
+    JSON,
+    TIME,
+    TIME_OR_NULL,
+    nullable,
+    obj,
+    ref,
+    string,
+)
+from refstack_lite.api.problems import PROBLEM_TYPE
+
+
+def guideline_schemas() -> JSON:
+    summary = {
+        "id": string(description="the guideline's name"),
+        "family": string(),
+        "status": string(description="as the document says: approved, superseded, draft, ..."),
+        "schema": string(description="the guideline schema version"),
+        "digest": string(pattern="^sha256:[0-9a-f]{64}$"),
+        "revision": {"type": "integer", "minimum": 1},
+        "accepted": {"type": "boolean", "description": "within the window of guidelines accepted for submissions"},
+        "metadata_id": string(),
+        "imported_at": TIME,
+        "warning_count": {"type": "integer", "minimum": 0},
+        "url": string(format="uri-reference"),
+    }
+    warning = obj({"path": string(), "message": string()}, extensible=True)
+    revision = obj(
+        {
+            "revision": {"type": "integer", "minimum": 1},
+            "digest": string(),
+            "status": string(),
+            "imported_at": TIME,
+            "current": {"type": "boolean"},
+        }
+    )
+    flag = obj({"reason": string(), "action": string(), "date": string()}, extensible=True)
+    required_test = obj(
+        {
+            "test": string(),
+            "idempotent_id": nullable(string()),
+            "aliases": {"type": "array", "items": string()},
+            "capabilities": {"type": "array", "items": string()},
+            "status": {"enum": ["required", "advisory", "deprecated", "removed"]},
+            "flagged": {"type": "boolean"},
+            "flag": {"oneOf": [{"type": "null"}, flag]},
+        },
+        extensible=True,
+    )
+    tests = {"type": "array", "items": ref("RequiredTest")}
+    named = obj({"id": string(), "digest": string()})
+    return {
+        "GuidelineSummary": obj(summary, extensible=True),
+        "GuidelineList": obj(
+            {
+                "items": {"type": "array", "items": ref("GuidelineSummary")},
+                "accepted_window": {"type": "integer", "description": "how many guidelines are accepted"},
+            }
+        ),
+        "Guideline": obj(
+            {
+                **summary,
+                "targets": {"type": "array", "items": string()},
+                "releases": {"type": "array", "items": string()},
+                "replaces": {"type": ["string", "null"]},
+                "add_on_required_components": {"type": "array", "items": string()},
+                "warnings": {"type": "array", "items": warning},
+                "source": string(description="where the document was imported from"),
+                "revisions": {"type": "array", "items": revision},
+                "document_url": string(format="uri-reference"),
+            },
+            extensible=True,
+        ),
+        "RequiredTest": required_test,
+        "GuidelineTests": obj(
+            {
+                "guideline": string(),
+                "digest": string(),
+                "revision": {"type": "integer"},
+                "target": string(),
+                "statuses": {"type": "array", "items": string()},
+                "count": {"type": "integer", "minimum": 0},
+                "must_pass": {"type": "integer", "minimum": 0},
+                "tests": tests,
+            },
+            extensible=True,
+        ),
+        "GuidelineDiff": obj(
+            {
+                "from": named,
+                "to": named,
+                "target": string(),
+                "added": tests,
+                "removed": tests,
+                "newly_flagged": tests,
+                "unflagged": tests,
+            },
+            extensible=True,
+        ),
+    }
+
+
+FOUNDATION_ROLE = {"enum": ["admin", "reviewer", None]}
+VENDOR_ROLE = {"enum": ["owner", "member"]}
+
+
+def identity_schemas() -> JSON:
+    user = {"name": string(), "email": string(), "role": FOUNDATION_ROLE, "created_at": TIME}
+    token = {
+        "id": string(),
+        "label": string(),
+        "prefix": string(description="the start of the secret, to recognise it"),
+        "created_at": TIME,
+        "expires_at": TIME_OR_NULL,
+        "last_used_at": TIME_OR_NULL,
+        "revoked_at": TIME_OR_NULL,
+    }
+    issued = {**token, "token": string(description="the secret (rlt_...): shown once"), "note": string()}
+    my_vendor = obj(
+        {
+            "id": string(),
+            "name": string(),
+            "status": ref("VendorStatus"),
+            "role": VENDOR_ROLE,
+            "accepted": {"type": "boolean", "description": "false while only invited"},
+            "url": string(format="uri-reference"),
+        }
+    )
+    return {
+        "Problem": obj(
+            {
+                "type": string(format="uri", pattern=f"^{PROBLEM_TYPE}[a-z0-9-]+$"),
+                "title": string(),
+                "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                "detail": string(),
+                "problems": {
+                    "type": "array",
+                    "description": "every problem with the input (400 only)",
+                    "items": obj({"path": string(description="a JSON path, e.g. $.name"), "message": string()}),
+                },
+            },
+            optional=("problems",),
+            extensible=True,
+        ),
+        "User": obj(user),
+        "Me": obj({**user, "vendors": {"type": "array", "items": my_vendor}}),
+        "NewUserCreated": obj({**user, "token": ref("IssuedToken")}),
+        "Token": obj(token),
+        "IssuedToken": obj(issued),
+        "VendorStatus": {"enum": ["private", "pending", "official"]},
+        "Vendor": obj(
+            {
+                "id": string(),
+                "name": string(),
+                "description": string(),
+                "status": ref("VendorStatus"),
+                "url": string(format="uri-reference"),
+                "denial_reason": nullable(string()),
+                "created_at": TIME,
+                "updated_at": TIME,
+                "your_role": {"enum": ["owner", "member", None], "description": "the caller's accepted role"},
+            },
+            # These four come together, for the vendor's members and the foundation.
+            optional=("denial_reason", "created_at", "updated_at", "your_role"),
+        ),
+        "Member": obj(
+            {
+                "user": string(),
+                "email": string(),
+                "role": VENDOR_ROLE,
+                "status": {"enum": ["member", "invited"]},
+                "invited_at": TIME,
+                "accepted_at": TIME_OR_NULL,
+            }
+        ),
+        "Product": obj(
+            {
+                "id": string(),
+                "vendor": obj({"id": string(), "name": string()}),
+                "name": string(),
+                "description": string(),
+                "product_type": {"enum": ["distribution", "public_cloud", "hosted_private_cloud"]},
+                "public": {"type": "boolean"},
+                "created_at": TIME,
+                "updated_at": TIME,
+                "url": string(format="uri-reference"),
+            }
+        ),
+        "Version": obj(
+            {
+                "id": string(),
+                "product_id": string(),
+                "version": string(),
+                "created_at": TIME,
+                "cpid": {
+                    "type": ["string", "null"],
+                    "description": "the cloud's id: only for vendor members and the foundation",
+                },
+            },
+            optional=("cpid",),
+        ),
+        "KeyChallenge": obj(
+            {
+                "challenge_id": string(),
+                "vendor_id": string(),
+                "fingerprint": string(pattern="^SHA256:"),
+                "message": string(contentEncoding="base64", description="the exact bytes to sign, base64"),
+                "expires_at": TIME,
+            }
+        ),
+        "Key": obj(
+            {
+                "id": string(),
+                "vendor_id": string(),
+                "fingerprint": string(pattern="^SHA256:"),
+                "algorithm": string(),
+                "bits": {"type": "integer"},
+                "public_key": string(description="OpenSSH public key line"),
+                "comment": string(),
+                "status": {"enum": ["active", "retired", "revoked"]},
+                "registered_at": TIME,
+                "retired_at": TIME_OR_NULL,
+                "revoked_at": TIME_OR_NULL,
+                "revocation_reason": nullable(string()),
+                "compromised_since": TIME_OR_NULL,
+                "url": string(format="uri-reference"),
+            }
+        ),
+        "AuditEvent": obj(
+            {
+                "id": {"type": "integer"},
+                "at": TIME,
+                "actor": nullable(string(description="a user's name, or the console's label")),
+                "action": string(description="e.g. vendor.create, key.revoke"),
+                "subject": obj({"type": string(), "id": string()}),
+                "vendor_id": nullable(string()),
+                "before": {"type": ["object", "null"]},
+                "after": {"type": ["object", "null"]},
+            }
+        ),
+    }
+
+
+PAGINATED = ("User", "Token", "Vendor", "Member", "Product", "Version", "Key", "AuditEvent")

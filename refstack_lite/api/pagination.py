@@ -1,0 +1,92 @@
+"""Keyset pagination for API lists: ``?limit=&cursor=``, answered as ``{"items", "next"}`` plus
+a ``Link: <…>; rel="next"`` header. A cursor names the last row seen, so pages stay stable while
+rows are added, and every page costs one indexed query however deep it is."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from flask import Response, jsonify, request, url_for
+from refstack_lite_client.schemas import Problem
+from sqlalchemy import Select, TypeDecorator, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from refstack_lite.errors import InvalidInput
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+T = TypeVar("T")
+
+
+def _limit() -> int:
+    raw = request.args.get("limit", str(DEFAULT_LIMIT))
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_LIMIT}", [Problem("$.limit", repr(raw))])
+    return int(raw)
+
+
+def _encode(values: Sequence[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(values, list) or len(values) != len(columns):
+            raise ValueError("wrong shape")
+        return [_typed(v, column) for v, column in zip(values, columns, strict=True)]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as err:
+        raise InvalidInput("the cursor is not one this server gave out", [Problem("$.cursor", repr(cursor))]) from err
+
+
+def _typed(value: Any, column: InstrumentedAttribute[Any]) -> Any:
+    sql_type = column.type
+    if isinstance(sql_type, TypeDecorator):  # UTCDateTime's python_type is only "object"
+        sql_type = sql_type.impl_instance
+    python_type = sql_type.python_type
+    if python_type is datetime:
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("a cursor time carries its offset")
+        return parsed
+    if not isinstance(value, python_type) or (isinstance(value, bool) and python_type is not bool):
+        raise TypeError(f"expected {python_type.__name__}")
+    return value
+
+
+def page(
+    session: Session,
+    query: Select[T],
+    order: Sequence[InstrumentedAttribute[Any]],
+    render: Callable[[T], dict[str, Any]],
+    *,
+    descending: bool = False,
+    **body: Any,
+) -> Response:
+    """One page of ``query`` ordered by ``order`` (whose last column must be unique)."""
+    limit = _limit()
+    cursor = request.args.get("cursor")
+    if cursor:
+        after = _decode(cursor, order)
+        key = tuple_(*order)
+        query = query.where(key < tuple_(*after) if descending else key > tuple_(*after))
+    query = query.order_by(*(c.desc() if descending else c for c in order)).limit(limit + 1)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_url = None
+    if more:
+        last = rows[-1]
+        values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
+        values.update(cursor=_encode([getattr(last, c.key) for c in order]), limit=limit)
+        next_url = url_for(request.endpoint or "", **values)
+    response = jsonify({"items": [render(r) for r in rows], "next": next_url, **body})
+    if next_url:
+        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return response

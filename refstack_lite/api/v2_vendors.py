@@ -1,0 +1,177 @@
+"""Vendors, their lifecycle and their members under /v2/vendors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, url_for
+
+from refstack_lite.api.auth import current_actor
+from refstack_lite.api.bodies import iso, json_body
+from refstack_lite.api.pagination import page
+from refstack_lite.db import get_session
+from refstack_lite.models import Membership, Vendor
+from refstack_lite.services import vendors
+from refstack_lite.services.actors import Actor, vendor_role
+
+bp = Blueprint("v2_vendors", __name__, url_prefix="/v2/vendors")
+
+
+def vendor_json(vendor: Vendor, actor: Actor, role: str | None = None, *, role_known: bool = False) -> dict[str, Any]:
+    if not role_known:
+        role = vendor_role(get_session(), actor, vendor.id)
+    body: dict[str, Any] = {
+        "id": vendor.id,
+        "name": vendor.name,
+        "description": vendor.description,
+        "status": vendor.status,
+        "url": url_for("v2_vendors.get_vendor", vendor_id=vendor.id),
+    }
+    if role is not None or actor.is_foundation:
+        body.update(
+            denial_reason=vendor.denial_reason,
+            created_at=iso(vendor.created_at),
+            updated_at=iso(vendor.updated_at),
+            your_role=role,
+        )
+    return body
+
+
+def member_json(m: Membership) -> dict[str, Any]:
+    return {
+        "user": m.user.name,
+        "email": m.user.email,
+        "role": m.role,
+        "status": "member" if m.accepted_at is not None else "invited",
+        "invited_at": iso(m.invited_at),
+        "accepted_at": iso(m.accepted_at),
+    }
+
+
+@bp.get("")
+def list_vendors() -> Response:
+    actor = current_actor()
+    return page(
+        get_session(), vendors.visible_vendors(actor), [Vendor.name, Vendor.id], lambda v: vendor_json(v, actor)
+    )
+
+
+@bp.post("")
+def create_vendor() -> tuple[Response, int]:
+    actor = current_actor()
+    actor.require_user()
+    body = json_body("NewVendor")
+    session = get_session()
+    vendor = vendors.create(session, actor, body["name"], body.get("description", ""), datetime.now(UTC))
+    session.commit()
+    return jsonify(vendor_json(vendor, actor)), 201
+
+
+def _vendor(vendor_id: str) -> tuple[Actor, Vendor]:
+    actor = current_actor()
+    return actor, vendors.get_visible(get_session(), actor, vendor_id)
+
+
+@bp.get("/<vendor_id>")
+def get_vendor(vendor_id: str) -> Response:
+    actor, vendor = _vendor(vendor_id)
+    return jsonify(vendor_json(vendor, actor))
+
+
+@bp.patch("/<vendor_id>")
+def update_vendor(vendor_id: str) -> Response:
+    actor, vendor = _vendor(vendor_id)
+    body = json_body("VendorChange")
+    session = get_session()
+    vendors.update(session, actor, vendor, datetime.now(UTC), body.get("name"), body.get("description"))
+    session.commit()
+    return jsonify(vendor_json(vendor, actor))
+
+
+@bp.delete("/<vendor_id>")
+def delete_vendor(vendor_id: str) -> tuple[str, int]:
+    actor, vendor = _vendor(vendor_id)
+    session = get_session()
+    vendors.delete(session, actor, vendor, datetime.now(UTC))
+    session.commit()
+    return "", 204
+
+
+def _transition(vendor_id: str, action: str) -> Response:
+    actor, vendor = _vendor(vendor_id)
+    reason = None
+    if action == "deny":
+        actor.require_admin()  # before reading the body: outsiders learn nothing from a 400
+        reason = json_body("Denial")["reason"]
+    session = get_session()
+    vendors.transition(session, actor, vendor, action, datetime.now(UTC), reason)
+    session.commit()
+    return jsonify(vendor_json(vendor, actor))
+
+
+@bp.post("/<vendor_id>/apply")
+def apply(vendor_id: str) -> Response:
+    """A member asks the foundation to make the vendor official."""
+    return _transition(vendor_id, "apply")
+
+
+@bp.post("/<vendor_id>/withdraw")
+def withdraw(vendor_id: str) -> Response:
+    return _transition(vendor_id, "withdraw")
+
+
+@bp.post("/<vendor_id>/approve")
+def approve(vendor_id: str) -> Response:
+    return _transition(vendor_id, "approve")
+
+
+@bp.post("/<vendor_id>/deny")
+def deny(vendor_id: str) -> Response:
+    return _transition(vendor_id, "deny")
+
+
+@bp.get("/<vendor_id>/members")
+def list_members(vendor_id: str) -> Response:
+    actor, vendor = _vendor(vendor_id)
+    session = get_session()
+    return page(session, vendors.members(session, actor, vendor), [Membership.user_id], member_json)
+
+
+@bp.post("/<vendor_id>/members")
+def invite_member(vendor_id: str) -> tuple[Response, int]:
+    actor, vendor = _vendor(vendor_id)
+    body = json_body("NewMember")
+    session = get_session()
+    membership = vendors.invite(session, actor, vendor, body["user"], body.get("role", "member"), datetime.now(UTC))
+    session.commit()
+    return jsonify(member_json(membership)), 201
+
+
+@bp.patch("/<vendor_id>/members/<name>")
+def change_member(vendor_id: str, name: str) -> Response:
+    actor, vendor = _vendor(vendor_id)
+    body = json_body("MemberChange")
+    session = get_session()
+    membership = vendors.set_member_role(session, actor, vendor, name, body["role"], datetime.now(UTC))
+    session.commit()
+    return jsonify(member_json(membership))
+
+
+@bp.delete("/<vendor_id>/members/<name>")
+def remove_member(vendor_id: str, name: str) -> tuple[str, int]:
+    actor, vendor = _vendor(vendor_id)
+    session = get_session()
+    vendors.remove_member(session, actor, vendor, name, datetime.now(UTC))
+    session.commit()
+    return "", 204
+
+
+@bp.post("/<vendor_id>/invitation")
+def accept_invitation(vendor_id: str) -> Response:
+    """The invited user accepts (declining is DELETE on their own membership)."""
+    actor, vendor = _vendor(vendor_id)
+    session = get_session()
+    membership = vendors.accept_invitation(session, actor, vendor, datetime.now(UTC))
+    session.commit()
+    return jsonify(member_json(membership))

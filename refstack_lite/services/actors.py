@@ -1,0 +1,112 @@
+"""Who is asking, and what a foundation role or a vendor membership lets them do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from refstack_lite.errors import Forbidden, NotFound, Unauthenticated
+from refstack_lite.models import Membership, User, Vendor
+
+FOUNDATION_ROLES = ("admin", "reviewer")
+VENDOR_ROLES = ("owner", "member")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller of one request; ``user`` is None for anonymous callers and for the operator's
+    console, which ``label`` names in the audit trail."""
+
+    user: User | None
+    label: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        return self.label if self.user is None else self.user.name
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user is not None and self.user.role == "admin"
+
+    @property
+    def is_foundation(self) -> bool:
+        """Admins and reviewers: they may read everything."""
+        return self.user is not None and self.user.role in FOUNDATION_ROLES
+
+    def require_user(self) -> User:
+        if self.user is None:
+            raise Unauthenticated("this needs an API token: send 'Authorization: Bearer <token>'")
+        return self.user
+
+    def require_admin(self) -> User:
+        user = self.require_user()
+        if not self.is_admin:
+            raise Forbidden("only a foundation admin may do this")
+        return user
+
+
+ANONYMOUS = Actor(None)
+
+
+def vendor_role(session: Session, actor: Actor, vendor_id: str) -> str | None:
+    """The actor's accepted role in the vendor (``owner``/``member``), or None."""
+    if actor.user is None:
+        return None
+    return session.scalar(
+        select(Membership.role).where(
+            Membership.vendor_id == vendor_id,
+            Membership.user_id == actor.user.id,
+            Membership.accepted_at.is_not(None),
+        )
+    )
+
+
+def vendor_roles(session: Session, actor: Actor) -> dict[str, str]:
+    """Vendor id → the actor's accepted role, for every vendor the actor belongs to."""
+    if actor.user is None:
+        return {}
+    rows = session.execute(
+        select(Membership.vendor_id, Membership.role).where(
+            Membership.user_id == actor.user.id, Membership.accepted_at.is_not(None)
+        )
+    )
+    return {vendor_id: role for vendor_id, role in rows}
+
+
+def visible_vendor(session: Session, actor: Actor, vendor_id: str) -> Vendor:
+    """The vendor if the actor may see it at all (official, a member, invited, or foundation),
+    else NotFound: a private vendor's existence is not revealed."""
+    vendor = session.get(Vendor, vendor_id)
+    if vendor is None:
+        raise NotFound(f"no vendor {vendor_id!r}")
+    if vendor.status == "official" or actor.is_foundation or _is_invited_or_member(session, actor, vendor_id):
+        return vendor
+    raise NotFound(f"no vendor {vendor_id!r}")
+
+
+def _is_invited_or_member(session: Session, actor: Actor, vendor_id: str) -> bool:
+    if actor.user is None:
+        return False
+    return session.get(Membership, (vendor_id, actor.user.id)) is not None
+
+
+def can_see_internals(session: Session, actor: Actor, vendor_id: str) -> bool:
+    """Members and the foundation see a vendor's members, keys, private products and cpids."""
+    return actor.is_foundation or vendor_role(session, actor, vendor_id) is not None
+
+
+def require_vendor_member(session: Session, actor: Actor, vendor: Vendor, *, admin_too: bool = True) -> None:
+    """Members (and, unless ``admin_too`` is False, foundation admins) may change the vendor's things."""
+    actor.require_user()
+    if vendor_role(session, actor, vendor.id) is not None or (admin_too and actor.is_admin):
+        return
+    raise Forbidden(f"only members of vendor {vendor.name!r} may do this")
+
+
+def require_vendor_owner(session: Session, actor: Actor, vendor: Vendor) -> None:
+    actor.require_user()
+    if vendor_role(session, actor, vendor.id) == "owner" or actor.is_admin:
+        return
+    raise Forbidden(f"only owners of vendor {vendor.name!r} (or a foundation admin) may do this")

@@ -1,0 +1,44 @@
+"""The append-only audit trail: every change to identities, who made it, before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from refstack_lite.models import AuditEvent
+from refstack_lite.services.actors import Actor
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    *,
+    at: datetime,
+    vendor_id: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one event to the session (the caller's transaction stores it with the change)."""
+    event = AuditEvent(
+        at=at,
+        actor=actor.name,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        vendor_id=vendor_id,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that differ, so an event shows what the change was."""
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}

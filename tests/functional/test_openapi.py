@@ -1,0 +1,403 @@
+"""The OpenAPI document at /v2/openapi.json: valid OpenAPI 3.1, documenting exactly the /v2 routes,
+its request bodies the very schemas ``json_body`` validates with, and live answers matching the
+documented response schemas."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+from refstack_lite_client import keys
+from werkzeug.test import TestResponse
+
+from refstack_lite import __version__
+from refstack_lite import guideline_registry as registry
+from refstack_lite.api import bodies, openapi
+from refstack_lite.db import get_session
+from refstack_lite.guideline_sources import Document
+from tests.functional.api_helpers import PROBLEM, PROBLEM_TYPE
+from tests.identity import bearer, make_user
+
+METHODS = {"get", "put", "post", "delete", "patch"}
+DOC_URI = "urn:refstack-lite:test:openapi.json"
+
+
+@pytest.fixture
+def spec(client: FlaskClient) -> dict[str, Any]:
+    response = client.get("/v2/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def operations(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(method, path template) -> operation, for every documented operation."""
+    return {
+        (method, path): op for path, item in spec["paths"].items() for method, op in item.items() if method in METHODS
+    }
+
+
+def routes(app: Flask) -> set[tuple[str, str]]:
+    """(method, path template) of every /v2 route, Flask's ``<x>`` written as OpenAPI's ``{x}``."""
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule == "/v2" or rule.rule.startswith("/v2/"):
+            path = re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule.rule)
+            found |= {(m.lower(), path) for m in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
+    return found
+
+
+class Checker:
+    """Validates live answers against the schemas the document gives for them."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.registry: Registry[Any] = Registry().with_resource(DOC_URI, DRAFT202012.create_resource(spec))
+
+    def schema(self, path: str, method: str, status: int, media: str) -> dict[str, Any]:
+        """A schema that ``$ref``s the documented one where it stands in the document, so the
+        document's own ``#/components/...`` references resolve."""
+        responses = self.spec["paths"][path][method]["responses"]
+        assert str(status) in responses, f"{method.upper()} {path} does not document a {status}"
+        pointer = ["paths", path, method, "responses", str(status)]
+        response = responses[str(status)]
+        if "$ref" in response:
+            pointer = response["$ref"].removeprefix("#/").split("/")
+            response = self.spec
+            for part in pointer:
+                response = response[part]
+        assert media in response.get("content", {}), f"{method.upper()} {path} {status} documents no {media}"
+        parts = [*pointer, "content", media, "schema"]
+        escaped = [quote(p.replace("~", "~0").replace("/", "~1"), safe="") for p in parts]
+        return {"$ref": f"{DOC_URI}#/{'/'.join(escaped)}"}
+
+    def validator(self, schema: dict[str, Any]) -> Draft202012Validator:
+        return Draft202012Validator(schema, registry=self.registry, format_checker=FormatChecker())
+
+    def __call__(self, response: TestResponse, method: str, path: str) -> Any:
+        """Check ``response`` to ``method path`` (a template) against the document; its JSON body."""
+        status = response.status_code
+        if status == 204:
+            assert "content" not in self.spec["paths"][path][method]["responses"]["204"]
+            assert response.get_data() == b""
+            return None
+        body = response.get_json()
+        self.validator(self.schema(path, method, status, response.mimetype or "")).validate(body)
+        if status == 401:
+            assert response.headers["WWW-Authenticate"] == 'Bearer realm="refstack-lite"'
+        return body
+
+
+def assert_problem(check: Checker, response: TestResponse, method: str, path: str, status: int, slug: str) -> Any:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM
+    body = check(response, method, path)
+    assert body["type"] == PROBLEM_TYPE + slug
+    return body
+
+
+# --- the document itself -----------------------------------------------------------------------
+
+
+def test_the_document_is_valid_openapi_3_1(spec: dict[str, Any]) -> None:
+    validate(spec, cls=OpenAPIV31SpecValidator)
+    assert spec["openapi"].startswith("3.1.")
+    assert spec["info"]["version"] == __version__
+    scheme = spec["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+
+
+def test_every_route_is_documented_and_every_operation_is_a_route(app: Flask, spec: dict[str, Any]) -> None:
+    documented = set(operations(spec))
+    served = routes(app)
+    assert served - documented == set(), "routes missing from the document"
+    assert documented - served == set(), "documented operations no route serves"
+    assert len({op["operationId"] for op in operations(spec).values()}) == len(documented)
+
+
+def test_operations_state_their_authentication(spec: dict[str, Any]) -> None:
+    """Every operation says who may call it; wherever a token is read, a bad one is a 401."""
+    for (method, path), op in operations(spec).items():
+        assert op["security"] in ([], [{"bearer": []}], [{}, {"bearer": []}]), (method, path)
+        assert ("401" in op["responses"]) == bool(op["security"]), (method, path)
+        if "{" in path:
+            assert "404" in op["responses"], (method, path)
+        if "requestBody" in op:
+            assert {"400", "413", "415"} <= set(op["responses"]), (method, path)
+    ops = operations(spec)
+    assert ops["get", "/v2/vendors/{vendor_id}"]["security"] == [{}, {"bearer": []}]
+    assert ops["post", "/v2/vendors"]["security"] == [{"bearer": []}]
+    assert ops["get", "/v2/audit"]["security"] == [{"bearer": []}]
+
+
+def test_paginated_lists_document_limit_and_cursor(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    lists = 0
+    for (method, path), op in operations(spec).items():
+        ok = op["responses"].get("200", {}).get("content", {}).get("application/json", {}).get("schema", {})
+        name = ok.get("$ref", "").removeprefix("#/components/schemas/")
+        if name.endswith("Page"):
+            lists += 1
+            assert set(schemas[name]["properties"]) == {"items", "next"}
+            refs = [p.get("$ref") for p in op.get("parameters", [])]
+            assert {"#/components/parameters/limit", "#/components/parameters/cursor"} <= set(refs), (method, path)
+            assert "Link" in op["responses"]["200"]["headers"]
+    assert lists == 9
+
+
+def test_request_bodies_are_the_schemas_json_body_validates_with(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    used = set()
+    for (method, path), op in operations(spec).items():
+        if "requestBody" in op:
+            assert set(op["requestBody"]["content"]) == {"application/json"}, (method, path)
+            name = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].removeprefix(
+                "#/components/schemas/"
+            )
+            assert schemas[name] == bodies.SCHEMAS[name], (method, path)
+            used.add(name)
+    assert used == set(bodies.SCHEMAS), "every body schema documents some operation"
+    built = openapi.document()["components"]["schemas"]
+    assert all(built[name] is schema for name, schema in bodies.SCHEMAS.items()), "reused, never copied"
+
+
+def test_each_documented_body_is_the_one_the_view_validates(
+    app: Flask, client: FlaskClient, spec: dict[str, Any]
+) -> None:
+    """Send every operation that documents a body something no schema accepts: the view must
+    refuse it naming the documented schema (json_body's detail names the one it used)."""
+    admin = bearer(make_user(app, "ada", "admin"))
+    vendor = client.post("/v2/vendors", json={"name": "Acme"}, headers=admin).get_json()
+    product = client.post(
+        f"/v2/vendors/{vendor['id']}/products", json={"name": "Cloud", "product_type": "public_cloud"}, headers=admin
+    ).get_json()
+    values = {"vendor_id": vendor["id"], "product_id": product["id"], "name": "ada"}
+    checked = 0
+    for (method, path), op in operations(spec).items():
+        if "requestBody" not in op:
+            continue
+        url = re.sub(r"\{(\w+)\}", lambda m: values.get(m[1], "unknown"), path)
+        response = client.open(url, method=method.upper(), json=[], headers=admin)
+        assert response.status_code == 400, (method, path, response.get_data(as_text=True))
+        body = response.get_json()
+        assert body["type"] == "urn:refstack-lite:problem:schema-violation", (method, path)
+        documented = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        assert body["detail"] == f"the body does not match the {documented} schema", (method, path)
+        checked += 1
+    assert checked == len(bodies.SCHEMAS)  # each schema reads the body of exactly one operation
+
+
+# --- live answers against the documented schemas --------------------------------------------
+
+
+@pytest.fixture
+def check(spec: dict[str, Any]) -> Checker:
+    return Checker(spec)
+
+
+def test_the_checker_rejects_what_the_document_does_not_describe(check: Checker) -> None:
+    """A sanity check of the test itself: references resolve and closed objects stay closed."""
+    vendor = check.validator(check.schema("/v2/vendors/{vendor_id}", "get", 200, "application/json"))
+    good = {"id": "v1", "name": "Acme", "description": "", "status": "official", "url": "/v2/vendors/v1"}
+    vendor.validate(good)
+    for bad in ({**good, "status": "famous"}, {**good, "extra": 1}, {k: v for k, v in good.items() if k != "url"}):
+        with pytest.raises(ValidationError):
+            vendor.validate(bad)
+    problem = check.validator(check.schema("/v2/vendors/{vendor_id}", "get", 404, PROBLEM))
+    with pytest.raises(ValidationError):
+        problem.validate({"type": "about:blank", "title": "Not found", "status": 404, "detail": "x"})
+
+
+def test_vendor_product_and_version_answers(app: Flask, client: FlaskClient, check: Checker) -> None:
+    admin = bearer(make_user(app, "ada", "admin"))
+    olga = bearer(make_user(app, "olga"))
+    vendors = []
+    for name in ("Acme", "Bolt", "Cirrus"):
+        response = client.post("/v2/vendors", json={"name": name, "description": "clouds"}, headers=olga)
+        assert response.status_code == 201
+        vendors.append(check(response, "post", "/v2/vendors"))
+    vid = vendors[0]["id"]
+    assert (
+        check(client.get(f"/v2/vendors/{vid}", headers=olga), "get", "/v2/vendors/{vendor_id}")["your_role"] == "owner"
+    )
+    check(client.post(f"/v2/vendors/{vid}/apply", headers=olga), "post", "/v2/vendors/{vendor_id}/apply")
+    approved = check(
+        client.post(f"/v2/vendors/{vid}/approve", headers=admin), "post", "/v2/vendors/{vendor_id}/approve"
+    )
+    assert approved["status"] == "official"
+    public = check(client.get(f"/v2/vendors/{vid}"), "get", "/v2/vendors/{vendor_id}")
+    assert "your_role" not in public
+
+    first = client.get("/v2/vendors?limit=2", headers=olga)
+    body = check(first, "get", "/v2/vendors")
+    assert [v["name"] for v in body["items"]] == ["Acme", "Bolt"]
+    assert body["next"]
+    assert first.headers["Link"] == f'<{body["next"]}>; rel="next"'
+    last = check(client.get(body["next"], headers=olga), "get", "/v2/vendors")
+    assert [v["name"] for v in last["items"]] == ["Cirrus"]
+    assert last["next"] is None
+
+    response = client.post(
+        f"/v2/vendors/{vid}/products",
+        json={"name": "Cloud", "product_type": "public_cloud", "public": True},
+        headers=olga,
+    )
+    assert response.status_code == 201
+    pid = check(response, "post", "/v2/vendors/{vendor_id}/products")["id"]
+    response = client.post(f"/v2/products/{pid}/versions", json={"version": "2026.1", "cpid": "c-1"}, headers=olga)
+    assert response.status_code == 201
+    ver = check(response, "post", "/v2/products/{product_id}/versions")["id"]
+    versions = "/v2/products/{product_id}/versions/{version_id}"
+    assert "cpid" not in check(client.get(f"/v2/products/{pid}/versions/{ver}"), "get", versions)
+    assert check(client.get(f"/v2/products/{pid}/versions/{ver}", headers=olga), "get", versions)["cpid"] == "c-1"
+    check(client.patch(f"/v2/products/{pid}/versions/{ver}", json={"cpid": None}, headers=olga), "patch", versions)
+    check(client.get(f"/v2/products/{pid}/versions"), "get", "/v2/products/{product_id}/versions")
+    check(client.get(f"/v2/products/{pid}"), "get", "/v2/products/{product_id}")
+    check(
+        client.patch(f"/v2/products/{pid}", json={"public": False}, headers=olga), "patch", "/v2/products/{product_id}"
+    )
+    check(client.get(f"/v2/products?vendor={vid}", headers=admin), "get", "/v2/products")
+    check(client.get(f"/v2/vendors/{vid}/products", headers=olga), "get", "/v2/vendors/{vendor_id}/products")
+    check(client.delete(f"/v2/products/{pid}/versions/{ver}", headers=olga), "delete", versions)
+    check(client.delete(f"/v2/products/{pid}", headers=olga), "delete", "/v2/products/{product_id}")
+
+
+def test_account_member_key_and_audit_answers(app: Flask, client: FlaskClient, check: Checker) -> None:
+    admin = bearer(make_user(app, "ada", "admin"))
+    olga = bearer(make_user(app, "olga"))
+    response = client.post("/v2/users", json={"name": "mia", "email": "mia@example.org"}, headers=admin)
+    assert response.status_code == 201
+    mia = bearer(check(response, "post", "/v2/users")["token"]["token"])
+    check(client.get("/v2/users", headers=admin), "get", "/v2/users")
+    check(client.put("/v2/users/mia/role", json={"role": "reviewer"}, headers=admin), "put", "/v2/users/{name}/role")
+    response = client.post("/v2/tokens", json={"label": "ci", "expires_at": "2099-01-01T00:00:00Z"}, headers=mia)
+    assert response.status_code == 201
+    token = check(response, "post", "/v2/tokens")
+    check(client.get("/v2/tokens", headers=mia), "get", "/v2/tokens")
+    assert client.delete(f"/v2/tokens/{token['id']}", headers=mia).status_code == 204
+    listed = check(client.get("/v2/tokens", headers=admin), "get", "/v2/tokens")
+    assert all(t["revoked_at"] is None for t in listed["items"])  # admin's own tokens, not mia's
+
+    vid = client.post("/v2/vendors", json={"name": "Acme"}, headers=olga).get_json()["id"]
+    members = "/v2/vendors/{vendor_id}/members"
+    response = client.post(f"/v2/vendors/{vid}/members", json={"user": "mia"}, headers=olga)
+    assert response.status_code == 201
+    assert check(response, "post", members)["status"] == "invited"
+    me = check(client.get("/v2/users/me", headers=mia), "get", "/v2/users/me")
+    assert me["vendors"][0]["accepted"] is False
+    invitation = client.post(f"/v2/vendors/{vid}/invitation", headers=mia)
+    assert check(invitation, "post", "/v2/vendors/{vendor_id}/invitation")["status"] == "member"
+    check(client.get(f"/v2/vendors/{vid}/members", headers=olga), "get", members)
+    member = "/v2/vendors/{vendor_id}/members/{name}"
+    check(client.patch(f"/v2/vendors/{vid}/members/mia", json={"role": "owner"}, headers=olga), "patch", member)
+    check(client.delete(f"/v2/vendors/{vid}/members/mia", headers=mia), "delete", member)
+    private = keys.generate_private_key()
+    public = keys.public_key_of(private).openssh
+    response = client.post(f"/v2/vendors/{vid}/keys/challenges", json={"public_key": public}, headers=olga)
+    assert response.status_code == 201
+    challenge = check(response, "post", "/v2/vendors/{vendor_id}/keys/challenges")
+    signature = base64.b64encode(keys.sign(private, base64.b64decode(challenge["message"]))).decode()
+    response = client.post(
+        f"/v2/vendors/{vid}/keys",
+        json={"public_key": public, "challenge_id": challenge["challenge_id"], "signature": signature},
+        headers=olga,
+    )
+    assert response.status_code == 201
+    kid = check(response, "post", "/v2/vendors/{vendor_id}/keys")["id"]
+    key = "/v2/vendors/{vendor_id}/keys/{key_id}"
+    check(client.get(f"/v2/vendors/{vid}/keys", headers=olga), "get", "/v2/vendors/{vendor_id}/keys")
+    check(client.get(f"/v2/vendors/{vid}/keys/{kid}", headers=admin), "get", key)
+    check(client.post(f"/v2/vendors/{vid}/keys/{kid}/retire", headers=olga), "post", f"{key}/retire")
+    revocation = {"reason": "laptop lost", "compromised_since": "2026-01-01T00:00:00+01:00"}
+    revoked = check(
+        client.post(f"/v2/vendors/{vid}/keys/{kid}/revoke", json=revocation, headers=olga), "post", f"{key}/revoke"
+    )
+    assert revoked["status"] == "revoked"
+    check(client.post(f"/v2/vendors/{vid}/apply", headers=olga), "post", "/v2/vendors/{vendor_id}/apply")
+    deny = client.post(f"/v2/vendors/{vid}/deny", json={"reason": "who are you?"}, headers=admin)
+    assert check(deny, "post", "/v2/vendors/{vendor_id}/deny")["denial_reason"] == "who are you?"
+
+    events = check(client.get("/v2/audit?limit=3&action=vendor.", headers=admin), "get", "/v2/audit")
+    assert [e["action"] for e in events["items"]] == ["vendor.deny", "vendor.apply", "vendor.create"]
+    check(client.get("/v2/audit", headers=admin), "get", "/v2/audit")
+    assert_problem(
+        check, client.delete(f"/v2/vendors/{vid}", headers=olga), "delete", "/v2/vendors/{vendor_id}", 409, "in-use"
+    )
+
+
+def test_problem_answers(app: Flask, client: FlaskClient, check: Checker) -> None:
+    olga = bearer(make_user(app, "olga"))
+    vendor = "/v2/vendors/{vendor_id}"
+    body = assert_problem(check, client.get("/v2/vendors/nope"), "get", vendor, 404, "not-found")
+    assert "problems" not in body
+    body = assert_problem(
+        check,
+        client.post("/v2/vendors", json={"name": "", "x": 1}, headers=olga),
+        "post",
+        "/v2/vendors",
+        400,
+        "schema-violation",
+    )
+    assert len(body["problems"]) == 2
+    assert_problem(check, client.get("/v2/vendors?limit=0"), "get", "/v2/vendors", 400, "invalid-input")
+    assert_problem(
+        check, client.get("/v2/vendors", headers=bearer("rlt_nope")), "get", "/v2/vendors", 401, "invalid-token"
+    )
+    assert_problem(check, client.post("/v2/vendors", json={"name": "A"}), "post", "/v2/vendors", 401, "unauthenticated")
+    assert_problem(check, client.get("/v2/audit", headers=olga), "get", "/v2/audit", 403, "forbidden")
+    client.post("/v2/vendors", json={"name": "Acme"}, headers=olga)
+    response = client.post("/v2/vendors", json={"name": "acme"}, headers=olga)
+    assert_problem(check, response, "post", "/v2/vendors", 409, "vendor-exists")
+    response = client.post("/v2/vendors", data="name=Acme", headers=olga)
+    assert_problem(check, response, "post", "/v2/vendors", 415, "unsupported-media-type")
+    response = client.post(
+        "/v2/vendors", data=b"{" + b" " * bodies.MAX_BODY + b"}", headers=olga, content_type="application/json"
+    )
+    assert_problem(check, response, "post", "/v2/vendors", 413, "too-large")
+
+
+def document_of(path: Path) -> Document:
+    return Document(path.name, str(path), path.read_bytes())
+
+
+def test_guideline_answers(app: Flask, client: FlaskClient, check: Checker, demo_dir: Path) -> None:
+    with app.app_context():
+        session = get_session()
+        registry.import_documents(session, [document_of(p) for p in sorted(demo_dir.glob("*.json"))], datetime.now(UTC))
+        session.commit()
+    listed = check(client.get("/v2/guidelines"), "get", "/v2/guidelines")
+    names = [g["id"] for g in listed["items"]]
+    assert names
+    one = "/v2/guidelines/{name}"
+    check(client.get(f"/v2/guidelines/{names[0]}"), "get", one)
+    tests = client.get(f"/v2/guidelines/{names[-1]}/tests?target=widgets&status=required,advisory")
+    assert check(tests, "get", "/v2/guidelines/{name}/tests")["count"] > 0
+    diff = client.get(f"/v2/guidelines/diff?from={names[0]}&to={names[-1]}&target=widgets")
+    check(diff, "get", "/v2/guidelines/diff")
+    check(client.get(f"/v2/guidelines/{names[0]}/document"), "get", "/v2/guidelines/{name}/document")
+    assert_problem(check, client.get("/v2/guidelines/nope"), "get", one, 404, "not-found")
+    response = client.get(f"/v2/guidelines/{names[0]}/tests?status=bogus")
+    assert_problem(check, response, "get", "/v2/guidelines/{name}/tests", 400, "invalid-input")
+    check(client.get("/v2/openapi.json"), "get", "/v2/openapi.json")
+    # Documented without security: these views never read a token, so even a bad one is ignored.
+    assert client.get("/v2/guidelines", headers=bearer("rlt_nope")).status_code == 200
+
+
+def test_a_lifecycle_conflict_is_a_documented_problem(app: Flask, client: FlaskClient, check: Checker) -> None:
+    olga = bearer(make_user(app, "olga"))
+    vid = client.post("/v2/vendors", json={"name": "Acme"}, headers=olga).get_json()["id"]
+    client.post(f"/v2/vendors/{vid}/apply", headers=olga)
+    response = client.post(f"/v2/vendors/{vid}/apply", headers=olga)
+    assert_problem(check, response, "post", "/v2/vendors/{vendor_id}/apply", 409, "vendor-status")
