@@ -12,6 +12,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from refstack_lite import __version__, db
 from refstack_lite.api import (
+    bodies,
     openapi,
     problems,
     v1_guidelines,
@@ -40,6 +41,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         url = "sqlite:///" + os.path.join(app.instance_path, "refstack-lite.sqlite3")
     db.init_app(app, db.make_engine(url))
     problems.register(app)
+    app.before_request(bodies.refuse_unusable_text)
     app.register_blueprint(v1_guidelines.bp)
     for module in (v2_guidelines, v2_accounts, v2_vendors, v2_products, v2_keys, v2_audit, openapi):
         app.register_blueprint(module.bp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -156,7 +157,11 @@ def users() -> None:
 
 
 def _console() -> Actor:
-    return Actor(None, label=f"console:{getpass.getuser()}")
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # a container user id with no passwd entry
+        who = f"uid:{os.getuid()}"
+    return Actor(None, label=f"console:{who}")
 
 
 def _print_token(issued: accounts.IssuedToken) -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from refstack_lite.models import User, Vendor
 from refstack_lite.services import accounts, products, vendors
 from refstack_lite.services.actors import Actor
 
+DEMO_TOKEN_LIFETIME = timedelta(days=7)
 ADMIN = "demo-admin"
 VENDOR = "Example Cloud Co"
 
@@ -43,4 +44,4 @@ def seed_identities(session: Session, now: datetime) -> accounts.IssuedToken:
         )
         products.add_version(session, as_admin, cloud, now, "2026.1", "5f2a0c6e9d8b4e1fa0b3c7d2e6f81234")
         products.create(session, as_admin, vendor, now, name="Example Distribution", product_type="distribution")
-    return accounts.issue_token(session, console, admin, "demo", now)
+    return accounts.issue_token(session, console, admin, "demo", now, now + DEMO_TOKEN_LIFETIME)

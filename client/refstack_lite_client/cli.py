@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import click
 
@@ -68,9 +68,16 @@ class State:
                 f'no token: pass --token, set {ENV_TOKEN}, or put token = "rlt_..." in the config file '
                 f"{settings.config_path}"
             )
+        if _plain_http_elsewhere(url):
+            click.echo(f"warning: {url} is plain http: the API token crosses the network readable by anyone", err=True)
         api = Api(url, settings.token)
         click.get_current_context().call_on_close(api.close)
         return api
+
+
+def _plain_http_elsewhere(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1")
 
 
 @click.group(cls=_Group)
@@ -376,7 +383,10 @@ def _rfc3339(ctx: click.Context, param: click.Parameter, value: str | None) -> s
         raise click.BadParameter(f"{value!r} is not an RFC 3339 time such as 2026-11-25T10:00:00Z") from None
     if parsed.tzinfo is None:
         raise click.BadParameter(f"{value!r} has no UTC offset, so it is ambiguous: add Z or an offset such as +01:00")
-    return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    try:
+        return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    except OverflowError:
+        raise click.BadParameter(f"{value!r} is out of range") from None
 
 
 def _show_change(key: dict[str, Any]) -> None:

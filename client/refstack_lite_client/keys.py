@@ -28,6 +28,7 @@ PrivateKey: TypeAlias = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey |
 
 KEY_TYPES = ("ed25519", "ecdsa-p256", "ecdsa-p384", "rsa")
 MIN_RSA_BITS = 2048
+MAX_RSA_BITS = 16384
 USE_INSTEAD = "use Ed25519, ECDSA P-256/P-384 or RSA >= 2048"
 NOT_A_PUBLIC_KEY = "not a public key in OpenSSH or PEM form"
 REGISTRATION_DOMAIN = b"refstack-lite/key-registration/v1"
@@ -132,6 +133,10 @@ def _accepted(key: object, comment: str = "") -> VendorKey:
     elif isinstance(key, rsa.RSAPublicKey):
         if key.key_size < MIN_RSA_BITS:
             raise KeyRefused(f"RSA keys must have at least {MIN_RSA_BITS} bits; this one has {key.key_size}")
+        if key.key_size > MAX_RSA_BITS:  # as OpenSSH; a huge modulus only makes every check slow
+            raise KeyRefused(f"RSA keys may have at most {MAX_RSA_BITS} bits; this one has {key.key_size}")
+        if key.public_numbers().n % 2 == 0:
+            raise KeyRefused("this RSA key is not usable: its modulus is even")
         algorithm, bits = "ssh-rsa", key.key_size
     else:
         kind = next((label for cls, label in _REFUSED_KINDS if isinstance(key, cls)), type(key).__name__)

@@ -30,7 +30,7 @@ def _authenticate(header: str | None) -> Actor:
     if scheme.lower() != "bearer" or not secret:
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'", slug="invalid-token")
     session = get_session()
-    user, touched = accounts.authenticate(session, secret, datetime.now(UTC))
+    token, touched = accounts.authenticate(session, secret, datetime.now(UTC))
     if touched:  # keep last_used_at even if the request itself fails
         session.commit()
-    return Actor(user)
+    return Actor(token.user, token_expires_at=token.expires_at)

@@ -5,7 +5,6 @@ listing every problem at once."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +14,7 @@ from jsonschema import Draft202012Validator
 from refstack_lite_client.schemas import Problem
 
 from refstack_lite.errors import InvalidInput, TooLarge, UnsupportedMediaType
+from refstack_lite.text import UNUSABLE_TEXT
 
 MAX_BODY = 64 * 1024
 
@@ -153,9 +153,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 # "format" stays an annotation (JSON Schema 2020-12's default): times are checked by parse_time,
 # the same way whichever optional format packages happen to be installed.
 _validators = {name: Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
-# C0 controls other than tab, newline and carriage return, and lone surrogates: no database
-# stores them alike (PostgreSQL refuses NUL; SQLite keeps it), and no person means them.
-_UNUSABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 def json_body(schema: str) -> dict[str, Any]:
@@ -181,7 +178,7 @@ def json_body(schema: str) -> dict[str, Any]:
 
 def _unusable_text(value: Any, path: str) -> Iterator[Problem]:
     if isinstance(value, str):
-        if _UNUSABLE.search(value):
+        if UNUSABLE_TEXT.search(value):
             yield Problem(path, "contains a control character or an unpaired surrogate")
     elif isinstance(value, dict):
         for key, item in value.items():
@@ -201,8 +198,26 @@ def parse_time(value: str, path: str) -> datetime:
         ) from err
     if parsed.tzinfo is None:
         raise InvalidInput(f"{value!r} has no UTC offset", [Problem(path, "add Z or an offset such as +01:00")])
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as err:
+        raise InvalidInput(
+            f"{value!r} is out of range", [Problem(path, "a time between years 1 and 9999 in UTC")]
+        ) from err
 
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def refuse_unusable_text() -> None:
+    """Before every request: a path or query value with a NUL or a lone surrogate is a 400, not a
+    database error (PostgreSQL refuses NUL in text)."""
+    values = [("$path", request.path), *((f"$.{k}", v) for k, v in request.args.items(multi=True))]
+    problems = [
+        Problem(where, "contains a control character or an unpaired surrogate")
+        for where, v in values
+        if UNUSABLE_TEXT.search(v)
+    ]
+    if problems:
+        raise InvalidInput("the request's path or query has unusable characters", problems)

@@ -17,6 +17,7 @@ from sqlalchemy import Select, TypeDecorator, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from refstack_lite.errors import InvalidInput
+from refstack_lite.text import UNUSABLE_TEXT
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -41,7 +42,7 @@ def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[
         if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError("wrong shape")
         return [_typed(v, column) for v, column in zip(values, columns, strict=True)]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as err:
+    except (ValueError, TypeError, OverflowError, binascii.Error) as err:
         raise InvalidInput("the cursor is not one this server gave out", [Problem("$.cursor", repr(cursor))]) from err
 
 
@@ -57,6 +58,10 @@ def _typed(value: Any, column: InstrumentedAttribute[Any]) -> Any:
         return parsed
     if not isinstance(value, python_type) or (isinstance(value, bool) and python_type is not bool):
         raise TypeError(f"expected {python_type.__name__}")
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise ValueError("out of range")
+    if isinstance(value, str) and UNUSABLE_TEXT.search(value):
+        raise ValueError("unusable characters")
     return value
 
 
@@ -67,9 +72,11 @@ def page(
     render: Callable[[T], dict[str, Any]],
     *,
     descending: bool = False,
+    cursor_of: Callable[[T], list[Any]] | None = None,
     **body: Any,
 ) -> Response:
-    """One page of ``query`` ordered by ``order`` (whose last column must be unique)."""
+    """One page of ``query`` ordered by ``order`` (whose last column must be unique).
+    ``cursor_of`` gives a row's ``order`` values when they are not its own attributes (a join)."""
     limit = _limit()
     cursor = request.args.get("cursor")
     if cursor:
@@ -84,7 +91,8 @@ def page(
     if more:
         last = rows[-1]
         values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
-        values.update(cursor=_encode([getattr(last, c.key) for c in order]), limit=limit)
+        last_key = cursor_of(last) if cursor_of else [getattr(last, c.key) for c in order]
+        values.update(cursor=_encode(last_key), limit=limit)
         next_url = url_for(request.endpoint or "", **values)
     response = jsonify({"items": [render(r) for r in rows], "next": next_url, **body})
     if next_url:

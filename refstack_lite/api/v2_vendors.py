@@ -11,9 +11,9 @@ from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, json_body
 from refstack_lite.api.pagination import page
 from refstack_lite.db import get_session
-from refstack_lite.models import Membership, Vendor
+from refstack_lite.models import Membership, User, Vendor
 from refstack_lite.services import vendors
-from refstack_lite.services.actors import Actor, vendor_role
+from refstack_lite.services.actors import Actor, vendor_role, vendor_roles
 
 bp = Blueprint("v2_vendors", __name__, url_prefix="/v2/vendors")
 
@@ -39,9 +39,12 @@ def vendor_json(vendor: Vendor, actor: Actor, role: str | None = None, *, role_k
 
 
 def member_json(m: Membership) -> dict[str, Any]:
+    actor = current_actor()
+    # An email address is personal: inviting someone must not be a way to collect theirs.
+    show_email = actor.is_foundation or actor.name == m.user.name
     return {
         "user": m.user.name,
-        "email": m.user.email,
+        "email": m.user.email if show_email else None,
         "role": m.role,
         "status": "member" if m.accepted_at is not None else "invited",
         "invited_at": iso(m.invited_at),
@@ -52,8 +55,13 @@ def member_json(m: Membership) -> dict[str, Any]:
 @bp.get("")
 def list_vendors() -> Response:
     actor = current_actor()
+    session = get_session()
+    roles = vendor_roles(session, actor)  # one query, not one per listed vendor
     return page(
-        get_session(), vendors.visible_vendors(actor), [Vendor.name, Vendor.id], lambda v: vendor_json(v, actor)
+        session,
+        vendors.visible_vendors(actor),
+        [Vendor.name, Vendor.id],
+        lambda v: vendor_json(v, actor, roles.get(v.id), role_known=True),
     )
 
 
@@ -135,7 +143,8 @@ def deny(vendor_id: str) -> Response:
 def list_members(vendor_id: str) -> Response:
     actor, vendor = _vendor(vendor_id)
     session = get_session()
-    return page(session, vendors.members(session, actor, vendor), [Membership.user_id], member_json)
+    query = vendors.members(session, actor, vendor)
+    return page(session, query, [User.name], member_json, cursor_of=lambda m: [m.user.name])
 
 
 @bp.post("/<vendor_id>/members")

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from refstack_lite.errors import Conflict, InvalidInput, NotFound, Unauthenticated
@@ -70,6 +70,9 @@ def set_role(session: Session, actor: Actor, user: User, role: str | None, now: 
         raise InvalidInput(f"role must be one of {', '.join(FOUNDATION_ROLES)} or null, not {role!r}")
     if role == user.role:
         return user
+    # Lock the admins' rows first, so two admins demoting each other at once cannot leave none.
+    session.execute(update(User).where(User.role == "admin").values(role=User.role))
+    session.refresh(user)
     if user.role == "admin" and _admin_count(session) == 1:
         raise Conflict("this is the last foundation admin; make another admin first", slug="last-admin")
     before = user.role
@@ -79,7 +82,7 @@ def set_role(session: Session, actor: Actor, user: User, role: str | None, now: 
 
 
 def _admin_count(session: Session) -> int:
-    return len(list(session.scalars(select(User.id).where(User.role == "admin"))))
+    return session.scalar(select(func.count()).select_from(User).where(User.role == "admin")) or 0
 
 
 def issue_token(
@@ -87,6 +90,11 @@ def issue_token(
 ) -> IssuedToken:
     if expires_at is not None and expires_at <= now:
         raise InvalidInput("a token's expiry must be in the future")
+    cap = actor.token_expires_at
+    if cap is not None:  # else a token about to expire could mint one that never does
+        if expires_at is not None and expires_at > cap:
+            raise InvalidInput(f"a token cannot outlive the token that creates it (which expires at {cap.isoformat()})")
+        expires_at = cap
     if not label or len(label) > 100:
         raise InvalidInput("a token needs a label of 1 to 100 characters")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -133,8 +141,8 @@ def revoke_token(session: Session, actor: Actor, token_id: str, now: datetime) -
     return token
 
 
-def authenticate(session: Session, secret: str, now: datetime) -> tuple[User, bool]:
-    """The user a bearer token belongs to, and whether its ``last_used_at`` moved on (the caller
+def authenticate(session: Session, secret: str, now: datetime) -> tuple[ApiToken, bool]:
+    """The token (with its user), and whether its ``last_used_at`` moved on (the caller
     commits that at once, so it is kept even when the request fails). Unknown, expired and revoked
     tokens are all a 401; the detail says which."""
     token = session.scalar(
@@ -149,4 +157,4 @@ def authenticate(session: Session, secret: str, now: datetime) -> tuple[User, bo
     touched = token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION
     if touched:
         token.last_used_at = now
-    return token.user, touched
+    return token, touched

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,8 @@ class Actor:
 
     user: User | None
     label: str | None = None
+    # The expiry of the token this request came with: tokens it creates may not outlive it.
+    token_expires_at: datetime | None = None
 
     @property
     def name(self) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ PRODUCT_TYPES = ("distribution", "public_cloud", "hosted_private_cloud")
 MAX_NAME = 200
 MAX_VERSION = 100
 MAX_CPID = 128
+CPID = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_CPID}}}")
 
 
 def fields(product: Product) -> dict[str, Any]:
@@ -176,8 +178,22 @@ def get_version(session: Session, product: Product, version_id: str) -> ProductV
 def _check_version(version: str | None, cpid: str | None) -> None:
     if version is not None and not (0 < len(version.strip()) <= MAX_VERSION):
         raise InvalidInput(f"a version needs 1 to {MAX_VERSION} characters")
-    if cpid is not None and not (0 < len(cpid) <= MAX_CPID):
-        raise InvalidInput(f"a cpid needs 1 to {MAX_CPID} characters (or null)")
+    if cpid is not None and not CPID.fullmatch(cpid):
+        raise InvalidInput(f"a cpid is 1 to {MAX_CPID} letters, digits, '.', '_', ':' or '-' (or null), not {cpid!r}")
+
+
+def _cpid_free(session: Session, product: Product, cpid: str | None) -> None:
+    """A cloud id names one vendor's cloud: another vendor cannot claim it (RefStack let anyone)."""
+    if cpid is None:
+        return
+    owner = session.scalar(
+        select(Product.vendor_id)
+        .join(ProductVersion, ProductVersion.product_id == Product.id)
+        .where(ProductVersion.cpid == cpid, Product.vendor_id != product.vendor_id)
+        .limit(1)
+    )
+    if owner is not None:
+        raise Conflict(f"the cloud id {cpid!r} belongs to another vendor's product", slug="cpid-taken")
 
 
 def _unique_version(session: Session, product: Product, version: str, version_id: str | None = None) -> None:
@@ -195,6 +211,7 @@ def add_version(
     _check_version(version, cpid)
     version = version.strip()
     _unique_version(session, product, version)
+    _cpid_free(session, product, cpid)
     row = ProductVersion(product_id=product.id, version=version, cpid=cpid, created_at=now)
     session.add(row)
     session.flush()
@@ -223,6 +240,7 @@ def update_version(
         _unique_version(session, product, changes["version"], row.id)
         row.version = changes["version"]
     if "cpid" in changes:
+        _cpid_free(session, product, changes["cpid"])
         row.cpid = changes["cpid"]
     old, new = audit.changed(before, version_fields(row))
     if new:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from refstack_lite_client import keys
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from refstack_lite.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -17,6 +17,7 @@ from refstack_lite.services import audit
 from refstack_lite.services.actors import Actor, can_see_internals, require_vendor_member
 
 CHALLENGE_LIFETIME = timedelta(minutes=15)
+MAX_OPEN_CHALLENGES = 20
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ def issue_challenge(session: Session, actor: Actor, vendor: Vendor, public_key: 
     user = actor.require_user()
     parsed = parse(public_key)
     _not_registered(session, parsed.fingerprint)
+    _make_room(session, vendor, now)
     challenge = KeyChallenge(
         vendor_id=vendor.id,
         fingerprint=parsed.fingerprint,
@@ -65,6 +67,21 @@ def issue_challenge(session: Session, actor: Actor, vendor: Vendor, public_key: 
     session.add(challenge)
     session.flush()
     return IssuedChallenge(challenge, keys.registration_message(vendor.id, parsed.fingerprint, challenge.nonce))
+
+
+def _make_room(session: Session, vendor: Vendor, now: datetime) -> None:
+    """Forget the vendor's spent and expired challenges; refuse a flood of open ones."""
+    session.execute(
+        delete(KeyChallenge).where(
+            KeyChallenge.vendor_id == vendor.id, or_(KeyChallenge.used_at.is_not(None), KeyChallenge.expires_at <= now)
+        )
+    )
+    open_now = session.scalar(select(func.count()).select_from(KeyChallenge).where(KeyChallenge.vendor_id == vendor.id))
+    if (open_now or 0) >= MAX_OPEN_CHALLENGES:
+        raise Conflict(
+            f"vendor {vendor.name!r} has {MAX_OPEN_CHALLENGES} open key challenges; use them or wait for them to expire",
+            slug="too-many-challenges",
+        )
 
 
 def register(

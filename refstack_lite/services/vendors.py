@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import update as sql_update
+from sqlalchemy.orm import Session, contains_eager
 
 from refstack_lite.errors import Conflict, Forbidden, InvalidInput, NotFound
 from refstack_lite.models import KeyChallenge, Membership, Product, SigningKey, User, Vendor
@@ -81,6 +82,12 @@ def update(
     if name is not None and name.strip() != vendor.name:
         if vendor.status == "official" and not actor.is_admin:
             raise Forbidden("an official vendor's name changes only through the foundation", slug="official-name")
+        if vendor.status == "pending":
+            raise Conflict(
+                "the foundation is reviewing this vendor under its current name: withdraw the application to rename it",
+                slug="vendor-status",
+                current_status=vendor.status,
+            )
         vendor.name = _check_name(session, name, vendor.id)
     if description is not None:
         vendor.description = description
@@ -170,7 +177,12 @@ def members(session: Session, actor: Actor, vendor: Vendor) -> Select[Membership
     actor.require_user()
     if not (actor.is_foundation or vendor_role(session, actor, vendor.id) is not None):
         raise Forbidden(f"only members of vendor {vendor.name!r} see its members")
-    return select(Membership).where(Membership.vendor_id == vendor.id).options(selectinload(Membership.user))
+    return (
+        select(Membership)
+        .join(User, Membership.user_id == User.id)
+        .where(Membership.vendor_id == vendor.id)
+        .options(contains_eager(Membership.user))
+    )
 
 
 def membership_fields(m: Membership) -> dict[str, Any]:
@@ -216,6 +228,10 @@ def _owners(session: Session, vendor: Vendor) -> int:
 
 
 def _keeps_an_owner(session: Session, vendor: Vendor, membership: Membership) -> None:
+    # Two owners leaving at once must not both see "two owners": the first to lock the vendor row
+    # goes first, and the other counts again once it has committed.
+    session.execute(sql_update(Vendor).where(Vendor.id == vendor.id).values(updated_at=Vendor.updated_at))
+    session.refresh(membership)
     if membership.role == "owner" and membership.accepted_at is not None and _owners(session, vendor) == 1:
         raise Conflict(
             f"{membership.user.name!r} is the last owner of {vendor.name!r}; make another owner first",

@@ -296,7 +296,12 @@ def test_unknown_fingerprint(alice: Client, tmp_path: Path) -> None:
 def test_revoke_refuses_a_time_without_offset(alice: Client, tmp_path: Path) -> None:
     fingerprint = keygen(alice, tmp_path / "key")
     ok(alice("keys", "register", "--key", str(tmp_path / "key")))
-    expected = {"2026-01-02T03:04:05": "has no UTC offset", "2026-01-02": "has no UTC offset", "yesterday": "is not"}
+    expected = {
+        "2026-01-02T03:04:05": "has no UTC offset",
+        "2026-01-02": "has no UTC offset",
+        "yesterday": "is not",
+        "0001-01-01T00:00:00+01:00": "is out of range",
+    }
     for when, why in expected.items():
         message = fails(alice("keys", "revoke", fingerprint, "--reason", "r", "--compromised-since", when), status=2)
         assert f"'{when}' {why}" in message
@@ -686,3 +691,12 @@ def test_the_client_needs_nothing_of_the_server() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout == "[]\n"
+
+
+def test_a_token_sent_over_plain_http_elsewhere_is_warned_about() -> None:
+    url = f"http://127.0.0.2:{_closed_port()}"  # not localhost by name, yet nothing leaves this machine
+    result = Client(url, "rlt_" + secrets.token_urlsafe(24))("keys", "list", "--vendor", "v")
+    message = fails(result)
+    assert message.startswith(f"warning: {url} is plain http: the API token crosses the network")
+    local = fails(Client(f"http://localhost:{_closed_port()}", "rlt_x")("keys", "list", "--vendor", "v"))
+    assert "plain http" not in local

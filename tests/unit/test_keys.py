@@ -194,7 +194,11 @@ def refused(our_keys: dict[str, PrivateKey]) -> dict[str, bytes]:
     sk_blob = sshstr(sk_name) + sshstr(raw_ed) + sshstr(b"ssh:")
     rsa_body = openssh_public(our_keys["rsa"].public_key()).split()[1]
     p256_body = openssh_public(our_keys["ecdsa-p256"].public_key()).split()[1]
+    even_modulus = rsa.RSAPublicNumbers(65537, (1 << 2047) | 2).public_key()
+    huge_modulus = rsa.RSAPublicNumbers(65537, (1 << 16400) | 1).public_key()
     return {
+        "rsa-even-modulus": openssh_public(even_modulus),
+        "rsa-16401-bits": openssh_public(huge_modulus),
         "rsa-1024-openssh": openssh_public(rsa_1024),
         "rsa-1024-pem": pem_public(rsa_1024),
         "dsa-pem": pem_public(dsa_public),
@@ -231,6 +235,8 @@ NOT_A_KEY = "not a public key in OpenSSH or PEM form"
 @pytest.mark.parametrize(
     ("case", "reason"),
     [
+        ("rsa-even-modulus", "its modulus is even"),
+        ("rsa-16401-bits", "RSA keys may have at most 16384 bits; this one has 16401"),
         ("rsa-1024-openssh", "RSA keys must have at least 2048 bits; this one has 1024"),
         ("rsa-1024-pem", "RSA keys must have at least 2048 bits; this one has 1024"),
         ("dsa-pem", "DSA keys are not accepted: use Ed25519, ECDSA P-256/P-384 or RSA >= 2048"),

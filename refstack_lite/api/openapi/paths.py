@@ -288,7 +288,7 @@ def vendor_paths() -> JSON:
                 security=OPTIONAL,
                 errors=(400, 403, 404),
                 parameters=[*vendor, *PAGE_PARAMS],
-                description="Anonymous callers and non-members get 403 when the vendor is visible to them, else 404.",
+                description="Anonymous callers get 401; other non-members get 403 when the vendor is visible to them, else 404. Emails are shown to the foundation and to each member for themself only.",
             ),
             "post": operation(
                 "inviteMember",

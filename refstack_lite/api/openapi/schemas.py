@@ -170,7 +170,7 @@ def identity_schemas() -> JSON:
         "Member": obj(
             {
                 "user": string(),
-                "email": string(),
+                "email": nullable(string(description="only for the foundation and the member themself")),
                 "role": VENDOR_ROLE,
                 "status": {"enum": ["member", "invited"]},
                 "invited_at": TIME,

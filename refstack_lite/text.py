@@ -1,0 +1,9 @@
+"""Text that no request may carry."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls other than tab, newline and carriage return, and lone surrogates: no database
+# stores them alike (PostgreSQL refuses NUL, SQLite keeps it), and no person means them.
+UNUSABLE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
