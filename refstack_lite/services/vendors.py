@@ -82,7 +82,7 @@ def update(
     if name is not None and name.strip() != vendor.name:
         if vendor.status == "official" and not actor.is_admin:
             raise Forbidden("an official vendor's name changes only through the foundation", slug="official-name")
-        if vendor.status == "pending":
+        if vendor.status == "pending" and not actor.is_admin:
             raise Conflict(
                 "the foundation is reviewing this vendor under its current name: withdraw the application to rename it",
                 slug="vendor-status",

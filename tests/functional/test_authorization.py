@@ -411,7 +411,8 @@ ROWS = [
         "/v2/vendors/{A}",
         "404 200 403 404 403 200",
         "401 403:official-name 403 403 403 200",
-        pending=SAME,
+        # under review, the owner cannot rename it; the foundation, reviewing it, can
+        pending="404 409:vendor-status 403 404 403 200",
         body={"name": "Vendor A2"},
         note="rename",
     ),
