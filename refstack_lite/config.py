@@ -20,6 +20,8 @@ class Settings:
     secret_key: str
     production: bool
     accepted_guidelines: int
+    challenge_hours: int = 72
+    accept_unchallenged: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -39,7 +41,17 @@ class Settings:
         # ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
         if not (window.isascii() and window.isdigit()) or int(window) < 1:
             raise ConfigError(f"REFSTACK_LITE_ACCEPTED_GUIDELINES must be a whole number of at least 1, not {window!r}")
+        hours = env.get("REFSTACK_LITE_CHALLENGE_HOURS", "72")
+        if not (hours.isascii() and hours.isdigit()) or not 1 <= int(hours) <= 24 * 90:
+            raise ConfigError(
+                f"REFSTACK_LITE_CHALLENGE_HOURS must be a whole number of hours from 1 to 2160, not {hours!r}"
+            )
+        unchallenged = env.get("REFSTACK_LITE_ACCEPT_UNCHALLENGED", "false").lower()
+        if unchallenged not in ("true", "false"):
+            raise ConfigError(f"REFSTACK_LITE_ACCEPT_UNCHALLENGED must be 'true' or 'false', not {unchallenged!r}")
         return cls(
+            challenge_hours=int(hours),
+            accept_unchallenged=unchallenged == "true",
             database_url=env.get("REFSTACK_LITE_DATABASE_URL") or None,
             secret_key=secret or DEVELOPMENT_SECRET,
             production=production,

@@ -249,3 +249,18 @@ class AuditEvent(Base):
     vendor_id: Mapped[str | None] = mapped_column(String(36), index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SubmissionChallenge(Base):
+    """A single-use nonce a vendor's test results carry to prove they were made after it was
+    issued; valid long enough for a whole test run (a setting, 72 hours by default)."""
+
+    __tablename__ = "submission_challenges"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="RESTRICT"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_to: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -142,6 +142,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["public_key", "challenge_id", "signature"],
         "additionalProperties": False,
     },
+    "NewChallenge": {
+        "type": "object",
+        "properties": {"vendor_id": {"type": "string", "minLength": 1, "maxLength": 64}},
+        "additionalProperties": False,
+    },
     "Revocation": {
         "type": "object",
         "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 10_000}, "compromised_since": _time},

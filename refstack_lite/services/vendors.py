@@ -10,7 +10,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session, contains_eager
 
 from refstack_lite.errors import Conflict, Forbidden, InvalidInput, NotFound
-from refstack_lite.models import KeyChallenge, Membership, Product, SigningKey, User, Vendor
+from refstack_lite.models import KeyChallenge, Membership, Product, SigningKey, SubmissionChallenge, User, Vendor
 from refstack_lite.services import audit
 from refstack_lite.services.accounts import user_named
 from refstack_lite.services.actors import (
@@ -155,8 +155,9 @@ def delete(session: Session, actor: Actor, vendor: Vendor, now: datetime) -> Non
             f"vendor {vendor.name!r} has {keys} registered signing key(s); they identify its submissions, so it cannot be deleted",
             slug="in-use",
         )
-    for challenge in session.scalars(select(KeyChallenge).where(KeyChallenge.vendor_id == vendor.id)):
-        session.delete(challenge)
+    for model in (KeyChallenge, SubmissionChallenge):
+        for challenge in session.scalars(select(model).where(model.vendor_id == vendor.id)):
+            session.delete(challenge)
     for membership in session.scalars(select(Membership).where(Membership.vendor_id == vendor.id)):
         session.delete(membership)
     session.flush()

@@ -584,6 +584,16 @@ ROWS = [
     ),
     R("DELETE", "/v2/products/{PA}/versions/{VA}", "404 204 204 404 403 204"),
     R("DELETE", "/v2/products/{PP}/versions/{VP}", "404 204 204 404 403 204", "401 204 204 403 403 204"),
+    # submission challenges: for a vendor's own test runs, so its members only (not the foundation)
+    R(
+        "POST",
+        "/v2/challenges",
+        "401 201 201 404 403 403",
+        "401 201 201 403 403 403",
+        pending=SAME,
+        body=lambda w: {"vendor_id": w.ids["A"]},
+        audited=False,
+    ),
     # signing keys: members register them (not admins); members and admins retire and revoke
     R(
         "POST",

@@ -21,7 +21,12 @@ GOOD_SECRET = "0123456789abcdef" * 4  # 64 characters, like secrets.token_hex(32
 def test_defaults() -> None:
     settings = Settings.from_env({})
     assert settings == Settings(
-        database_url=None, secret_key=DEVELOPMENT_SECRET, production=False, accepted_guidelines=2
+        database_url=None,
+        secret_key=DEVELOPMENT_SECRET,
+        production=False,
+        accepted_guidelines=2,
+        challenge_hours=72,
+        accept_unchallenged=False,
     )
 
 
@@ -32,6 +37,8 @@ def test_every_variable_is_read() -> None:
             "REFSTACK_LITE_SECRET_KEY": GOOD_SECRET,
             "REFSTACK_LITE_DATABASE_URL": "postgresql+psycopg://refstack@db/refstack",
             "REFSTACK_LITE_ACCEPTED_GUIDELINES": "3",
+            "REFSTACK_LITE_CHALLENGE_HOURS": "240",
+            "REFSTACK_LITE_ACCEPT_UNCHALLENGED": "TRUE",
         }
     )
     assert settings == Settings(
@@ -39,7 +46,21 @@ def test_every_variable_is_read() -> None:
         secret_key=GOOD_SECRET,
         production=True,
         accepted_guidelines=3,
+        challenge_hours=240,
+        accept_unchallenged=True,
     )
+
+
+@pytest.mark.parametrize("hours", ["0", "2161", "-1", "72h", "1.5", "", "٣"])
+def test_bad_challenge_hours_are_refused(hours: str) -> None:
+    with pytest.raises(ConfigError, match="REFSTACK_LITE_CHALLENGE_HOURS"):
+        Settings.from_env({"REFSTACK_LITE_CHALLENGE_HOURS": hours})
+
+
+@pytest.mark.parametrize("flag", ["yes", "1", "on", ""])
+def test_accept_unchallenged_is_true_or_false(flag: str) -> None:
+    with pytest.raises(ConfigError, match="REFSTACK_LITE_ACCEPT_UNCHALLENGED"):
+        Settings.from_env({"REFSTACK_LITE_ACCEPT_UNCHALLENGED": flag})
 
 
 def test_process_environment_is_the_default_source(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,6 +20,7 @@ from refstack_lite.api.openapi.paths import (
     key_paths,
     meta_paths,
     product_paths,
+    submission_paths,
     vendor_paths,
 )
 from refstack_lite.api.openapi.schemas import guideline_schemas, identity_schemas
@@ -39,6 +40,7 @@ def document() -> JSON:
         **vendor_paths(),
         **product_paths(),
         **key_paths(),
+        **submission_paths(),
         **audit_paths(),
         **meta_paths(),
     }
@@ -58,7 +60,17 @@ def document() -> JSON:
         },
         "tags": [
             {"name": name}
-            for name in ("guidelines", "accounts", "vendors", "members", "products", "keys", "audit", "meta")
+            for name in (
+                "guidelines",
+                "accounts",
+                "vendors",
+                "members",
+                "products",
+                "keys",
+                "submissions",
+                "audit",
+                "meta",
+            )
         ],
         "paths": paths,
         "components": {

@@ -535,6 +535,27 @@ def key_paths() -> JSON:
     }
 
 
+def submission_paths() -> JSON:
+    return {
+        "/v2/challenges": {
+            "post": operation(
+                "createChallenge",
+                "submissions",
+                "A single-use nonce for the next signed test run of a vendor (its members only)",
+                {
+                    "201": json_response(
+                        "the challenge, valid for REFSTACK_LITE_CHALLENGE_HOURS (72 h)", ref("Challenge")
+                    )
+                },
+                security=REQUIRED,
+                errors=(403, 404, 409),
+                body="NewChallenge",
+                description="Without vendor_id, the caller's only vendor; several or none is a 400.",
+            )
+        }
+    }
+
+
 def audit_paths() -> JSON:
     return {
         "/v2/audit": {

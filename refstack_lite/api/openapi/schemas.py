@@ -203,6 +203,15 @@ def identity_schemas() -> JSON:
             },
             optional=("cpid",),
         ),
+        "Challenge": obj(
+            {
+                "id": string(),
+                "vendor_id": string(),
+                "nonce": string(description="the value a signed statement carries as its challenge"),
+                "issued_at": TIME,
+                "expires_at": TIME,
+            }
+        ),
         "KeyChallenge": obj(
             {
                 "challenge_id": string(),
