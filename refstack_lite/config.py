@@ -21,7 +21,6 @@ class Settings:
     production: bool
     accepted_guidelines: int
     challenge_hours: int = 72
-    accept_unchallenged: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -46,12 +45,8 @@ class Settings:
             raise ConfigError(
                 f"REFSTACK_LITE_CHALLENGE_HOURS must be a whole number of hours from 1 to 2160, not {hours!r}"
             )
-        unchallenged = env.get("REFSTACK_LITE_ACCEPT_UNCHALLENGED", "false").lower()
-        if unchallenged not in ("true", "false"):
-            raise ConfigError(f"REFSTACK_LITE_ACCEPT_UNCHALLENGED must be 'true' or 'false', not {unchallenged!r}")
         return cls(
             challenge_hours=int(hours),
-            accept_unchallenged=unchallenged == "true",
             database_url=env.get("REFSTACK_LITE_DATABASE_URL") or None,
             secret_key=secret or DEVELOPMENT_SECRET,
             production=production,

@@ -26,7 +26,6 @@ def test_defaults() -> None:
         production=False,
         accepted_guidelines=2,
         challenge_hours=72,
-        accept_unchallenged=False,
     )
 
 
@@ -38,7 +37,6 @@ def test_every_variable_is_read() -> None:
             "REFSTACK_LITE_DATABASE_URL": "postgresql+psycopg://refstack@db/refstack",
             "REFSTACK_LITE_ACCEPTED_GUIDELINES": "3",
             "REFSTACK_LITE_CHALLENGE_HOURS": "240",
-            "REFSTACK_LITE_ACCEPT_UNCHALLENGED": "TRUE",
         }
     )
     assert settings == Settings(
@@ -47,7 +45,6 @@ def test_every_variable_is_read() -> None:
         production=True,
         accepted_guidelines=3,
         challenge_hours=240,
-        accept_unchallenged=True,
     )
 
 
@@ -56,11 +53,6 @@ def test_bad_challenge_hours_are_refused(hours: str) -> None:
     with pytest.raises(ConfigError, match="REFSTACK_LITE_CHALLENGE_HOURS"):
         Settings.from_env({"REFSTACK_LITE_CHALLENGE_HOURS": hours})
 
-
-@pytest.mark.parametrize("flag", ["yes", "1", "on", ""])
-def test_accept_unchallenged_is_true_or_false(flag: str) -> None:
-    with pytest.raises(ConfigError, match="REFSTACK_LITE_ACCEPT_UNCHALLENGED"):
-        Settings.from_env({"REFSTACK_LITE_ACCEPT_UNCHALLENGED": flag})
 
 
 def test_process_environment_is_the_default_source(monkeypatch: pytest.MonkeyPatch) -> None:
