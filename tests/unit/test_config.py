@@ -54,7 +54,6 @@ def test_bad_challenge_hours_are_refused(hours: str) -> None:
         Settings.from_env({"REFSTACK_LITE_CHALLENGE_HOURS": hours})
 
 
-
 def test_process_environment_is_the_default_source(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("REFSTACK_LITE_"):

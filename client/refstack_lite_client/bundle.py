@@ -1,0 +1,264 @@
+"""The native (v2) signed bundle: an in-toto Statement in a DSSE envelope (DESIGN.md §3.2).
+
+Pure code, shared by the client (building and signing) and the server (verifying). The
+verifier follows DESIGN.md §2.5: envelope schema, key lookup by key id, signature over the
+exact payload bytes, and only then parses the payload and checks the statement schema. The
+payload is never re-serialised: what was signed is what is parsed, stored and digested.
+
+The statement's single subject is named ``refstack-lite-results``; its ``sha256`` is the
+digest of the sorted ``passedTests``, each name followed by a line feed, in UTF-8
+(``passed_digest``), so the subject identifies what the statement attests to have passed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from refstack_lite_client import keys, schemas
+from refstack_lite_client.schemas import Problem
+
+PAYLOAD_TYPE = "application/vnd.in-toto+json"
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://refstack-lite.dev/attestation/test-result/v1"
+SUBJECT_NAME = "refstack-lite-results"
+ENVELOPE_SCHEMA = "dsse-envelope.v1.schema.json"
+STATEMENT_SCHEMA = "test-result-statement.v1.schema.json"
+MAX_TESTS = 100_000  # passed, failed and skipped together
+TEST_LISTS = ("passedTests", "failedTests", "skippedTests")
+
+
+class BundleRefused(ValueError):
+    """A bundle we will not accept. ``reason`` is a stable slug, ``problems`` the schema faults.
+
+    Reasons: malformed-json, envelope-schema, payload-type, bad-base64, unknown-key,
+    bad-signature, malformed-payload, statement-schema.
+    """
+
+    def __init__(self, reason: str, message: str, problems: Iterable[Problem] = ()) -> None:
+        self.reason = reason
+        self.problems = list(problems)
+        detail = "".join(f"\n  {p}" for p in self.problems)
+        super().__init__(f"{message}{detail}")
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Results:
+    """One test run, as the client parsed it; ``build_statement`` turns it into the statement.
+
+    Digests are ``sha256:<hex>``; ``configuration`` maps a file name (``tempest.conf``) to its
+    SHA-256 hex; ``runner`` and ``tools`` map a program name to its version.
+    """
+
+    guideline_id: str
+    guideline_digest: str
+    target: str
+    started_at: datetime
+    finished_at: datetime
+    runner: Mapping[str, str]
+    passed: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    product_version_id: str | None = None
+    cpid: str | None = None
+    challenge: str | None = None
+    tools: Mapping[str, str] = field(default_factory=dict)
+    configuration: Mapping[str, str] = field(default_factory=dict)
+    evidence_digest: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A bundle whose signature and statement checked out."""
+
+    envelope_digest: str  # "sha256:<hex>" of the envelope bytes as received
+    keyid: str
+    key: keys.VendorKey
+    payload: bytes  # the exact signed bytes
+    statement: dict[str, Any]
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE v1 pre-authentication encoding: ``DSSEv1 SP LEN(type) SP type SP LEN(body) SP body``."""
+    kind = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %b %d %b" % (len(kind), kind, len(payload), payload)
+
+
+def rfc3339(moment: datetime) -> str:
+    """``moment`` in UTC as RFC 3339 with a ``Z``; naive datetimes are refused."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("times must be timezone-aware")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def passed_digest(passed: Iterable[str]) -> str:
+    """The subject digest: SHA-256 hex of the sorted passed names, each followed by a line feed."""
+    return hashlib.sha256("".join(f"{name}\n" for name in sorted(passed)).encode("utf-8")).hexdigest()
+
+
+def build_statement(results: Results) -> dict[str, Any]:
+    """The in-toto Statement v1 for ``results``, test lists sorted (``statement_problems`` checks it)."""
+    product = {"versionId": results.product_version_id, "cpid": results.cpid}
+    predicate: dict[str, Any] = {
+        "result": "FAILED" if results.failed else "PASSED",
+        "configuration": [
+            {"name": name, "digest": {"sha256": hexdigest}} for name, hexdigest in sorted(results.configuration.items())
+        ],
+        "passedTests": sorted(results.passed),
+        "warnedTests": [],
+        "failedTests": sorted(results.failed),
+        "skippedTests": sorted(results.skipped),
+        "guideline": {"id": results.guideline_id, "digest": results.guideline_digest},
+        "target": results.target,
+        "product": {name: value for name, value in product.items() if value is not None},
+        "challenge": results.challenge,
+        "startedAt": rfc3339(results.started_at),
+        "finishedAt": rfc3339(results.finished_at),
+        "runner": dict(results.runner),
+        "tools": dict(results.tools),
+    }
+    if results.url is not None:
+        predicate["url"] = results.url
+    if results.evidence_digest is not None:
+        predicate["evidence"] = {"subunit": {"digest": results.evidence_digest}}
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": SUBJECT_NAME, "digest": {"sha256": passed_digest(results.passed)}}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": predicate,
+    }
+
+
+def encode_statement(statement: Mapping[str, Any]) -> bytes:
+    """Compact JSON with sorted keys, UTF-8: the bytes to sign (verification never re-encodes)."""
+    return json.dumps(statement, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def sign(statement_bytes: bytes, private: keys.PrivateKey) -> bytes:
+    """The DSSE envelope (JSON bytes) carrying ``statement_bytes`` signed by ``private``."""
+    signature = keys.sign(private, pae(PAYLOAD_TYPE, statement_bytes))
+    envelope = {
+        "payloadType": PAYLOAD_TYPE,
+        "payload": base64.b64encode(statement_bytes).decode("ascii"),
+        "signatures": [
+            {"keyid": keys.public_key_of(private).fingerprint, "sig": base64.b64encode(signature).decode("ascii")}
+        ],
+    }
+    return json.dumps(envelope, separators=(",", ":")).encode("ascii")
+
+
+def statement_problems(statement: object) -> list[Problem]:
+    """Every way ``statement`` breaks the statement schema, then what a schema cannot express."""
+    found = [_plain(problem) for problem in schemas.problems(STATEMENT_SCHEMA, statement)]
+    if found or not isinstance(statement, dict):
+        return found
+    predicate = statement["predicate"]
+    lists = {name: predicate[name] for name in TEST_LISTS}
+    total = sum(len(names) for names in lists.values())
+    if total > MAX_TESTS:
+        found.append(Problem("$.predicate", f"{total} tests in all; at most {MAX_TESTS} are accepted"))
+    seen: dict[str, str] = {}
+    for list_name, names in lists.items():
+        for index, name in enumerate(names):
+            if name in seen:
+                where = f"$.predicate.{list_name}[{index}]"
+                found.append(Problem(where, f"{name!r} is already in {seen[name]}; a test has one outcome"))
+            else:
+                seen[name] = list_name
+    if statement["subject"][0]["digest"]["sha256"] != passed_digest(predicate["passedTests"]):
+        found.append(Problem("$.subject[0].digest.sha256", "is not the SHA-256 of the sorted passedTests"))
+    times = {name: _time(predicate[name]) for name in ("startedAt", "finishedAt")}
+    for name, moment in times.items():
+        if moment is None:
+            found.append(Problem(f"$.predicate.{name}", f"{predicate[name]!r} is not a real date and time"))
+    started, finished = times["startedAt"], times["finishedAt"]
+    if started is not None and finished is not None and finished < started:
+        found.append(Problem("$.predicate.finishedAt", "is before startedAt"))
+    return sorted(found, key=lambda p: (p.path, p.message))
+
+
+def verify(envelope_bytes: bytes, key_for: Callable[[str], keys.VendorKey | None]) -> Verified:
+    """Check ``envelope_bytes`` in DESIGN.md §2.5's order; raises ``BundleRefused`` with the reason.
+
+    An envelope may carry several signatures: the first whose keyid ``key_for`` knows is checked,
+    and it alone decides (a bad one is refused, the others are not tried). ``key_for`` is called
+    only for an envelope that passed its schema and payload-type and base64 checks.
+    """
+    envelope = _load_json(envelope_bytes, "malformed-json", "the envelope")
+    found = schemas.problems(ENVELOPE_SCHEMA, envelope)
+    if found:
+        raise BundleRefused("envelope-schema", "the envelope does not follow the DSSE envelope schema", found)
+    if envelope["payloadType"] != PAYLOAD_TYPE:
+        raise BundleRefused("payload-type", f"payloadType must be {PAYLOAD_TYPE!r}, not {envelope['payloadType']!r}")
+    payload = _b64("$.payload", envelope["payload"])
+    signatures = [
+        (item["keyid"], _b64(f"$.signatures[{index}].sig", item["sig"]))
+        for index, item in enumerate(envelope["signatures"])
+    ]
+    for keyid, signature in signatures:
+        key = key_for(keyid)
+        if key is None:
+            continue
+        if not keys.verify(key, signature, pae(PAYLOAD_TYPE, payload)):
+            raise BundleRefused("bad-signature", f"the signature by {keyid} does not match the payload")
+        statement = _load_json(payload, "malformed-payload", "the payload")
+        found = statement_problems(statement)
+        if found:
+            raise BundleRefused("statement-schema", "the statement does not follow the test-result schema", found)
+        digest = "sha256:" + hashlib.sha256(envelope_bytes).hexdigest()
+        return Verified(digest, keyid, key, payload, statement)
+    named = ", ".join(keyid for keyid, _ in signatures)
+    raise BundleRefused("unknown-key", f"no signature is by a known key (signed by {named})")
+
+
+def _plain(problem: Problem) -> Problem:
+    """Say what the predicate's one ``anyOf`` (some passed or failed test) means."""
+    if problem.path == "$.predicate" and problem.message.endswith("is not valid under any of the given schemas"):
+        return Problem(problem.path, "no test results: passedTests and failedTests are both empty")
+    return problem
+
+
+def _b64(path: str, text: str) -> bytes:
+    """Strict base64, standard or URL-safe alphabet (DSSE allows both), with its padding."""
+    altchars = b"-_" if "-" in text or "_" in text else None
+    if altchars and ("+" in text or "/" in text):
+        raise BundleRefused("bad-base64", f"{path} mixes the standard and URL-safe base64 alphabets")
+    try:
+        return base64.b64decode(text, altchars, validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise BundleRefused("bad-base64", f"{path} is not valid base64 ({err})") from err
+
+
+def _load_json(data: bytes, reason: str, what: str) -> Any:
+    """Strict JSON: UTF-8, no duplicate keys, no NaN or Infinity."""
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise BundleRefused(reason, f"{what} is not valid JSON ({err})") from err
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        names = [name for name, _ in pairs]
+        raise ValueError(f"duplicate key {next(n for n in names if names.count(n) > 1)!r}")
+    return result
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:  # the schema's pattern lets 2026-02-30 through
+        return None

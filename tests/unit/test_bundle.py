@@ -1,0 +1,375 @@
+"""The native signed bundle: DSSE's PAE as published, in-toto statements that follow our schema,
+signatures by every accepted key kind, and every bad bundle refused for the right reason, in order."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from refstack_lite_client import bundle, keys
+from refstack_lite_client.bundle import BundleRefused
+from refstack_lite_client.keys import PrivateKey, VendorKey
+from refstack_lite_client.schemas import Problem
+
+from tests.fixtures import make_bundles
+
+FIXTURES = Path(make_bundles.__file__).resolve().parent / "bundles"
+RESULTS = make_bundles.RESULTS
+TEST_KEY = keys.load_private_key(FIXTURES / "test-vendor-key")
+VENDOR_KEY = keys.parse_public_key((FIXTURES / "test-vendor-key.pub").read_text(encoding="utf-8"))
+OTHER_KEY = keys.parse_public_key((FIXTURES / "other-key.pub").read_text(encoding="utf-8"))
+KNOWN = {VENDOR_KEY.fingerprint: VENDOR_KEY}
+
+
+def key_for(keyid: str) -> VendorKey | None:
+    return KNOWN.get(keyid)
+
+
+def refused(envelope: bytes, lookup: Callable[[str], VendorKey | None] = key_for) -> BundleRefused:
+    with pytest.raises(BundleRefused) as caught:
+        bundle.verify(envelope, lookup)
+    return caught.value
+
+
+def signed(statement: dict[str, Any], private: PrivateKey = TEST_KEY) -> bytes:
+    return bundle.sign(bundle.encode_statement(statement), private)
+
+
+def statement(**predicate: Any) -> dict[str, Any]:
+    """The fixture statement with predicate fields replaced (a value of None deletes the field)."""
+    document = bundle.build_statement(RESULTS)
+    for name, value in predicate.items():
+        if value is None:
+            del document["predicate"][name]
+        else:
+            document["predicate"][name] = value
+    return document
+
+
+def edited(envelope: bytes, **fields: Any) -> bytes:
+    document = json.loads(envelope)
+    document.update(fields)
+    return json.dumps(document).encode()
+
+
+VALID = (FIXTURES / "valid.dsse.json").read_bytes()
+VALID_PAYLOAD = base64.b64decode(json.loads(VALID)["payload"])
+
+
+# --- PAE ---------------------------------------------------------------------------------------
+
+
+def test_pae_matches_the_dsse_spec_test_vector() -> None:
+    assert bundle.pae("http://example.com/HelloWorld", b"hello world") == (
+        b"DSSEv1 29 http://example.com/HelloWorld 11 hello world"
+    )
+
+
+def test_the_dsse_spec_signature_verifies_over_our_pae() -> None:
+    # protocol.md's example: ECDSA P-256, SHA-256, r || s; keys.verify wants DER.
+    x = 46950820868899156662930047687818585632848591499744589407958293238635476079160
+    y = 5640078356564379163099075877009565129882514886557779369047442380624545832820
+    public = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+    vendor_key = keys.parse_public_key(
+        public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    )
+    raw = base64.b64decode("A3JqsQGtVsJ2O2xqrI5IcnXip5GToJ3F+FnZ+O88SjtR6rDAajabZKciJTfUiHqJPcIAriEGAHTVeCUjW2JIZA==")
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    assert keys.verify(vendor_key, der, bundle.pae("http://example.com/HelloWorld", b"hello world"))
+    assert not keys.verify(vendor_key, der, bundle.pae("http://example.com/HelloWorld", b"hello world!"))
+
+
+def test_pae_counts_bytes_not_characters() -> None:
+    assert bundle.pae("t\u00e9", b"") == b"DSSEv1 3 t\xc3\xa9 0 "
+    assert bundle.pae("", b"\x00" * 10) == b"DSSEv1 0  10 " + b"\x00" * 10
+
+
+# --- building statements -----------------------------------------------------------------------
+
+
+def test_the_built_statement_follows_the_schema() -> None:
+    document = bundle.build_statement(RESULTS)
+    assert bundle.statement_problems(document) == []
+    assert document["_type"] == bundle.STATEMENT_TYPE
+    assert document["predicateType"] == bundle.PREDICATE_TYPE
+    predicate = document["predicate"]
+    assert predicate["result"] == "FAILED"
+    assert predicate["warnedTests"] == []
+    assert predicate["product"] == {"versionId": RESULTS.product_version_id}
+    assert predicate["finishedAt"] == "2026-01-02T11:30:15.250000Z"
+    assert predicate["evidence"] == {"subunit": {"digest": RESULTS.evidence_digest}}
+    expected = hashlib.sha256("".join(name + "\n" for name in sorted(RESULTS.passed)).encode()).hexdigest()
+    assert document["subject"] == [{"name": "refstack-lite-results", "digest": {"sha256": expected}}]
+
+
+def test_a_run_without_failures_passes_and_optional_fields_are_left_out() -> None:
+    results = replace(RESULTS, failed=(), evidence_digest=None, product_version_id=None, cpid="cloud-1", challenge=None)
+    document = bundle.build_statement(results)
+    assert bundle.statement_problems(document) == []
+    assert document["predicate"]["result"] == "PASSED"
+    assert "evidence" not in document["predicate"]
+    assert document["predicate"]["product"] == {"cpid": "cloud-1"}
+    assert document["predicate"]["challenge"] is None
+
+
+def test_times_are_written_in_utc() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    results = replace(RESULTS, started_at=datetime(2026, 1, 2, 12, 0, tzinfo=plus_two))
+    assert bundle.build_statement(results)["predicate"]["startedAt"] == "2026-01-02T10:00:00Z"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        bundle.build_statement(replace(RESULTS, started_at=datetime(2026, 1, 2)))
+
+
+def test_the_encoding_is_compact_sorted_utf8() -> None:
+    assert bundle.encode_statement({"b": "é", "a": [1, 2]}) == '{"a":[1,2],"b":"é"}'.encode()
+
+
+# --- signing and verifying ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "ecdsa-p256", "ecdsa-p384", "rsa"])
+def test_sign_then_verify_round_trips(kind: str) -> None:
+    private = keys.generate_private_key(kind, bits=2048)
+    public = keys.public_key_of(private)
+    payload = bundle.encode_statement(bundle.build_statement(RESULTS))
+    envelope = bundle.sign(payload, private)
+    document = json.loads(envelope)
+    assert document["payloadType"] == bundle.PAYLOAD_TYPE
+    assert [s["keyid"] for s in document["signatures"]] == [public.fingerprint]
+    verified = bundle.verify(envelope, {public.fingerprint: public}.get)
+    assert verified.payload == payload
+    assert verified.statement == json.loads(payload)
+    assert verified.keyid == public.fingerprint
+    assert verified.key == public
+    assert verified.envelope_digest == "sha256:" + hashlib.sha256(envelope).hexdigest()
+
+
+FIXTURE_REASONS = {
+    "valid": None,
+    "tampered": "bad-signature",
+    "wrong-key": "bad-signature",
+    "unknown-key": "unknown-key",
+    "schema-invalid": "statement-schema",
+    "empty-results": "statement-schema",
+}
+
+
+def test_every_fixture_is_covered() -> None:
+    assert sorted(p.name.removesuffix(".dsse.json") for p in FIXTURES.glob("*.dsse.json")) == sorted(FIXTURE_REASONS)
+
+
+@pytest.mark.parametrize(("name", "reason"), FIXTURE_REASONS.items())
+def test_each_fixture_gets_its_answer(name: str, reason: str | None) -> None:
+    envelope = (FIXTURES / f"{name}.dsse.json").read_bytes()
+    if reason is None:
+        assert bundle.verify(envelope, key_for).statement["predicate"]["guideline"]["id"] == "2022.11"
+    else:
+        assert refused(envelope).reason == reason
+
+
+def test_the_schema_invalid_fixture_lists_both_missing_fields() -> None:
+    assert refused((FIXTURES / "schema-invalid.dsse.json").read_bytes()).problems == [
+        Problem("$.predicate", "'guideline' is a required property"),
+        Problem("$.predicate", "'startedAt' is a required property"),
+    ]
+
+
+def test_empty_results_say_so() -> None:
+    error = refused((FIXTURES / "empty-results.dsse.json").read_bytes())
+    assert error.problems == [Problem("$.predicate", "no test results: passedTests and failedTests are both empty")]
+
+
+def test_the_unknown_key_fixture_is_accepted_once_its_key_is_known() -> None:
+    verified = bundle.verify((FIXTURES / "unknown-key.dsse.json").read_bytes(), {OTHER_KEY.fingerprint: OTHER_KEY}.get)
+    assert verified.keyid == OTHER_KEY.fingerprint
+
+
+def test_re_serialised_json_does_not_verify() -> None:
+    same_document = json.dumps(json.loads(VALID_PAYLOAD), indent=2).encode()
+    assert json.loads(same_document) == json.loads(VALID_PAYLOAD)
+    error = refused(edited(VALID, payload=base64.b64encode(same_document).decode()))
+    assert error.reason == "bad-signature"
+
+
+def test_the_envelope_digest_is_of_the_bytes_as_received() -> None:
+    spaced = json.dumps(json.loads(VALID), indent=1).encode()
+    verified = bundle.verify(spaced, key_for)
+    assert verified.envelope_digest == "sha256:" + hashlib.sha256(spaced).hexdigest()
+    assert verified.payload == VALID_PAYLOAD
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("payload", "not base64!"), ("payload", "aGVsbG8"), ("payload", "aGVs\nbG8="), ("payload", "a+b_")],
+)
+def test_bad_base64_payload_is_refused(field: str, value: str) -> None:
+    error = refused(edited(VALID, **{field: value}))
+    assert error.reason == "bad-base64"
+    assert "$.payload" in str(error)
+
+
+def test_bad_base64_signature_is_refused() -> None:
+    document = json.loads(VALID)
+    document["signatures"][0]["sig"] += "*"
+    assert refused(json.dumps(document).encode()).reason == "bad-base64"
+
+
+def test_url_safe_base64_is_accepted_as_dsse_requires() -> None:
+    document = json.loads(VALID)
+    document["payload"] = base64.urlsafe_b64encode(VALID_PAYLOAD).decode()
+    document["signatures"][0]["sig"] = base64.urlsafe_b64encode(
+        base64.b64decode(document["signatures"][0]["sig"])
+    ).decode()
+    assert bundle.verify(json.dumps(document).encode(), key_for).payload == VALID_PAYLOAD
+
+
+def test_a_wrong_payload_type_is_refused() -> None:
+    error = refused(edited(VALID, payloadType="application/json"))
+    assert error.reason == "payload-type"
+    assert "application/vnd.in-toto+json" in str(error)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"{", b"\xff\xfe{}", b'{"payload": 1, "payload": 2}', b'{"a": NaN}', b"[" * 100_000, "{}".encode("utf-16")],
+    ids=["empty", "truncated", "not-utf8", "duplicate-key", "nan", "deep", "utf16"],
+)
+def test_malformed_json_is_refused(body: bytes) -> None:
+    assert refused(body).reason == "malformed-json"
+
+
+def test_a_signed_payload_that_is_not_json_is_refused() -> None:
+    assert refused(bundle.sign(b"not json", TEST_KEY)).reason == "malformed-payload"
+
+
+def test_every_envelope_problem_is_listed() -> None:
+    document = json.loads(VALID)
+    del document["payloadType"]
+    document["extra"] = 1
+    document["signatures"][0]["keyid"] = "MD5:00"
+    error = refused(json.dumps(document).encode())
+    assert error.reason == "envelope-schema"
+    assert [p.path for p in error.problems] == ["$", "$", "$.signatures[0].keyid"]
+    assert len(error.problems) == 3
+    assert "'payloadType' is a required property" in str(error)
+
+
+def test_every_statement_problem_is_listed() -> None:
+    broken = statement(target="Bad Target", guideline={"id": "2022.11", "digest": "md5:00"}, extra=True)
+    error = refused(signed(broken))
+    assert error.reason == "statement-schema"
+    assert [p.path for p in error.problems] == ["$.predicate", "$.predicate.guideline.digest", "$.predicate.target"]
+
+
+def test_statement_checks_beyond_the_schema() -> None:
+    broken = statement(finishedAt="2026-01-01T00:00:00Z", startedAt="2026-02-30T00:00:00Z")
+    broken["subject"][0]["digest"]["sha256"] = "0" * 64
+    assert [p.path for p in refused(signed(broken)).problems] == [
+        "$.predicate.startedAt",
+        "$.subject[0].digest.sha256",
+    ]
+    backwards = statement(finishedAt="2026-01-01T00:00:00Z")
+    assert refused(signed(backwards)).problems == [Problem("$.predicate.finishedAt", "is before startedAt")]
+
+
+def test_duplicate_test_names_are_refused() -> None:
+    name = RESULTS.passed[0]
+    twice = bundle.build_statement(replace(RESULTS, passed=(*RESULTS.passed, name)))
+    error = refused(signed(twice))
+    assert [p.path for p in error.problems] == ["$.predicate.passedTests"]
+    assert "non-unique" in error.problems[0].message
+
+
+def test_a_test_with_two_outcomes_is_refused() -> None:
+    both = bundle.build_statement(replace(RESULTS, skipped=(*RESULTS.skipped, RESULTS.failed[0])))
+    error = refused(signed(both))
+    assert error.problems == [
+        Problem(
+            "$.predicate.skippedTests[1]", f"{RESULTS.failed[0]!r} is already in failedTests; a test has one outcome"
+        )
+    ]
+
+
+def test_more_than_100000_tests_are_refused() -> None:
+    many = tuple(f"tempest.api.t.T.test_{index}" for index in range(100_001))
+    error = refused(signed(bundle.build_statement(replace(RESULTS, passed=many))))
+    assert error.reason == "statement-schema"
+    assert [p.path for p in error.problems] == ["$.predicate.passedTests"]
+    assert "is too long" in error.problems[0].message
+
+
+def test_the_total_over_all_lists_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bundle, "MAX_TESTS", 4)  # each list is within its own bound, the total is not
+    error = refused(signed(bundle.build_statement(RESULTS)))
+    assert error.problems == [Problem("$.predicate", "5 tests in all; at most 4 are accepted")]
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [b"{}", edited(VALID, payloadType="text/plain"), edited(VALID, payload="@@@@"), edited(VALID, signatures=[])],
+    ids=["schema", "payload-type", "base64", "no-signatures"],
+)
+def test_no_key_is_looked_up_before_the_envelope_checks_pass(envelope: bytes) -> None:
+    asked: list[str] = []
+
+    def recording(keyid: str) -> VendorKey | None:
+        asked.append(keyid)
+        return key_for(keyid)
+
+    refused(envelope, recording)
+    assert asked == []
+
+
+def _with_signatures(*signatures: dict[str, str]) -> bytes:
+    return edited(VALID, signatures=list(signatures))
+
+
+def test_the_first_signature_by_a_known_key_decides() -> None:
+    good = json.loads(VALID)["signatures"][0]
+    foreign = json.loads((FIXTURES / "unknown-key.dsse.json").read_bytes())["signatures"][0]
+    assert bundle.verify(_with_signatures(foreign, good), key_for).keyid == VENDOR_KEY.fingerprint
+    bad = {"keyid": good["keyid"], "sig": foreign["sig"]}
+    assert refused(_with_signatures(bad, good)).reason == "bad-signature"
+    assert refused(_with_signatures(foreign)).reason == "unknown-key"
+
+
+def test_a_refusal_carries_its_reason_and_problems() -> None:
+    error = BundleRefused("statement-schema", "bad", [Problem("$.a", "x")])
+    assert isinstance(error, ValueError)
+    assert str(error) == "bad\n  $.a: x"
+    assert error.message == "bad"
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+
+def test_the_fixtures_are_up_to_date(tmp_path: Path) -> None:
+    """Fails when the checked-in fixtures differ from what make_bundles.py writes: run it."""
+    written = make_bundles.make(tmp_path)
+    assert [p.name for p in written] == sorted(p.name for p in FIXTURES.iterdir())
+    for path in written:
+        checked_in = FIXTURES / path.name
+        if path.name in (make_bundles.TEST_KEY, make_bundles.OTHER_KEY):
+            # OpenSSH private key files hold a random check number: compare the keys they hold.
+            fresh, kept = keys.load_private_key(path), keys.load_private_key(checked_in)
+            assert keys.public_key_of(fresh) == keys.public_key_of(kept), path.name
+        else:
+            assert path.read_bytes() == checked_in.read_bytes(), f"{path.name}: run tests/fixtures/make_bundles.py"
+
+
+def test_regenerating_keeps_an_unchanged_private_key_file(tmp_path: Path) -> None:
+    make_bundles.make(tmp_path)
+    first = (tmp_path / make_bundles.TEST_KEY).read_bytes()
+    make_bundles.make(tmp_path)
+    assert (tmp_path / make_bundles.TEST_KEY).read_bytes() == first
+    assert (tmp_path / make_bundles.TEST_KEY).stat().st_mode & 0o077 == 0
