@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from refstack_lite_client.schemas import Problem
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
 DEFAULT_RETRIES = 3
@@ -25,12 +26,6 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 PROBLEM_PREFIX = "urn:refstack-lite:problem:"
 REDACTED = "<token>"
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
 
 
 class ApiError(Exception):
