@@ -19,6 +19,7 @@ import click
 from refstack_lite_client import keys
 from refstack_lite_client.api import Api, ApiError, Unreachable
 from refstack_lite_client.config import ENV_TOKEN, ConfigError, Settings, config_dir, load
+from refstack_lite_client.verify_command import verify_command
 
 ENV_PASSPHRASE = "REFSTACK_LITE_KEY_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
 DEFAULT_KEY_NAME = "signing_key"
@@ -428,3 +429,6 @@ def keys_revoke(
     if compromised_since is not None:
         body["compromised_since"] = compromised_since
     _show_change(api.post(_vendor_path(vendor_id, key["id"], "revoke"), body))
+
+
+main.add_command(verify_command)
