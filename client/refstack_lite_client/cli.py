@@ -431,4 +431,34 @@ def keys_revoke(
     _show_change(api.post(_vendor_path(vendor_id, key["id"], "revoke"), body))
 
 
+@main.command("challenge")
+@vendor_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the challenge to this file instead of standard output.",
+)
+@click.pass_obj
+def challenge(state: State, vendor_id: str | None, output: Path | None) -> None:
+    """Ask the server for a submission challenge: a single-use nonce the next signed run carries.
+
+    For a cloud with no outside access, save it to a file on a connected machine and carry the
+    file to the machine that runs the tests.
+    """
+    api = state.api()
+    vendor_id = _choose_vendor(state, api, vendor_id)
+    issued = api.post("v2/challenges", {"vendor_id": vendor_id})
+    text = json.dumps({**issued, "server": api.url}, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with output.open("x", encoding="utf-8") as file:
+            file.write(text)
+    except FileExistsError:
+        raise click.ClickException(f"{output} exists already; name another file") from None
+    click.echo(f"challenge for vendor {vendor_id}, valid until {issued['expires_at']}: {output}", err=True)
+
+
 main.add_command(verify_command)

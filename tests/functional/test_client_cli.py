@@ -700,3 +700,19 @@ def test_a_token_sent_over_plain_http_elsewhere_is_warned_about() -> None:
     assert message.startswith(f"warning: {url} is plain http: the API token crosses the network")
     local = fails(Client(f"http://localhost:{_closed_port()}", "rlt_x")("keys", "list", "--vendor", "v"))
     assert "plain http" not in local
+
+
+def test_challenge_prints_or_saves_a_fresh_nonce(alice: Client, tmp_path: Path) -> None:
+    printed = json.loads(ok(alice("challenge")).stdout)
+    assert printed["server"].rstrip("/") == alice.url.rstrip("/")
+    assert printed["nonce"]
+    saved = tmp_path / "challenge.json"
+    result = ok(alice("challenge", "-o", str(saved)))
+    assert result.stdout == ""
+    stored = json.loads(saved.read_text())
+    assert stored["vendor_id"] == printed["vendor_id"]
+    assert stored["nonce"] != printed["nonce"]
+    assert f"valid until {stored['expires_at']}" in result.stderr
+    before = saved.read_text()
+    assert "exists already" in fails(alice("challenge", "-o", str(saved)))
+    assert saved.read_text() == before
