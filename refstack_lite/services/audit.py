@@ -38,7 +38,22 @@ def record(
     return event
 
 
-def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Only the fields that differ, so an event shows what the change was."""
+def record_change(
+    session: Session,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    *,
+    at: datetime,
+    vendor_id: str | None,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> bool:
+    """Record only the fields that differ, and nothing when none does; True when it recorded."""
     keys = [k for k in after if before.get(k) != after[k]]
-    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+    if not keys:
+        return False
+    old, new = {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+    record(session, actor, action, subject_type, subject_id, at=at, vendor_id=vendor_id, before=old, after=new)
+    return True

@@ -129,20 +129,18 @@ def update(session: Session, actor: Actor, product: Product, now: datetime, chan
     for key in ("name", "description", "product_type", "public"):
         if key in changes:
             setattr(product, key, changes[key])
-    old, new = audit.changed(before, fields(product))
-    if new:
+    if audit.record_change(
+        session,
+        actor,
+        "product.update",
+        "product",
+        product.id,
+        at=now,
+        vendor_id=product.vendor_id,
+        before=before,
+        after=fields(product),
+    ):
         product.updated_at = now
-        audit.record(
-            session,
-            actor,
-            "product.update",
-            "product",
-            product.id,
-            at=now,
-            vendor_id=product.vendor_id,
-            before=old,
-            after=new,
-        )
     return product
 
 
@@ -242,19 +240,17 @@ def update_version(
     if "cpid" in changes:
         _cpid_free(session, product, changes["cpid"])
         row.cpid = changes["cpid"]
-    old, new = audit.changed(before, version_fields(row))
-    if new:
-        audit.record(
-            session,
-            actor,
-            "version.update",
-            "version",
-            row.id,
-            at=now,
-            vendor_id=product.vendor_id,
-            before=old,
-            after=new,
-        )
+    audit.record_change(
+        session,
+        actor,
+        "version.update",
+        "version",
+        row.id,
+        at=now,
+        vendor_id=product.vendor_id,
+        before=before,
+        after=version_fields(row),
+    )
     return row
 
 

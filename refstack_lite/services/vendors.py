@@ -98,10 +98,11 @@ def update(
 def _changed(
     session: Session, actor: Actor, vendor: Vendor, action: str, before: dict[str, Any], now: datetime
 ) -> None:
-    old, new = audit.changed(before, fields(vendor))
-    if new:
+    after = fields(vendor)
+    if audit.record_change(
+        session, actor, action, "vendor", vendor.id, at=now, vendor_id=vendor.id, before=before, after=after
+    ):
         vendor.updated_at = now
-        audit.record(session, actor, action, "vendor", vendor.id, at=now, vendor_id=vendor.id, before=old, after=new)
 
 
 # The lifecycle: action -> (statuses it starts from, status it leads to, who may take it).
