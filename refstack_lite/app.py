@@ -22,6 +22,7 @@ from refstack_lite.api import (
     v2_guidelines,
     v2_keys,
     v2_products,
+    v2_submissions,
     v2_vendors,
 )
 from refstack_lite.config import Settings
@@ -44,7 +45,17 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     problems.register(app)
     app.before_request(bodies.refuse_unusable_text)
     app.register_blueprint(v1_guidelines.bp)
-    for module in (v2_guidelines, v2_accounts, v2_vendors, v2_products, v2_keys, v2_challenges, v2_audit, openapi):
+    for module in (
+        v2_guidelines,
+        v2_accounts,
+        v2_vendors,
+        v2_products,
+        v2_keys,
+        v2_challenges,
+        v2_submissions,
+        v2_audit,
+        openapi,
+    ):
         app.register_blueprint(module.bp)
     app.register_blueprint(pages.bp)
 

@@ -21,6 +21,11 @@ class Settings:
     production: bool
     accepted_guidelines: int
     challenge_hours: int = 72
+    max_upload_bytes: int = 32 * 1024 * 1024
+    # Accept signed results that carry no challenge (runs on machines that cannot reach the server).
+    accept_unchallenged: bool = False
+    # Accept RefStack (v1) uploads without a signature: public, never counted for certification.
+    anonymous_uploads: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -45,10 +50,28 @@ class Settings:
             raise ConfigError(
                 f"REFSTACK_LITE_CHALLENGE_HOURS must be a whole number of hours from 1 to 2160, not {hours!r}"
             )
+        upload_mb = env.get("REFSTACK_LITE_MAX_UPLOAD_MB", "32")
+        if not (upload_mb.isascii() and upload_mb.isdigit()) or not 1 <= int(upload_mb) <= 1024:
+            raise ConfigError(f"REFSTACK_LITE_MAX_UPLOAD_MB must be a whole number from 1 to 1024, not {upload_mb!r}")
         return cls(
             challenge_hours=int(hours),
+            max_upload_bytes=int(upload_mb) * 1024 * 1024,
+            accept_unchallenged=_flag(env, "REFSTACK_LITE_ACCEPT_UNCHALLENGED", default=False),
+            anonymous_uploads=_flag(env, "REFSTACK_LITE_ANONYMOUS_UPLOADS", default=True),
             database_url=env.get("REFSTACK_LITE_DATABASE_URL") or None,
             secret_key=secret or DEVELOPMENT_SECRET,
             production=production,
             accepted_guidelines=int(window),
         )
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")

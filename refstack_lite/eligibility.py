@@ -28,7 +28,7 @@ computed on the server and failing closed:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +62,10 @@ class CapabilityReport:
             "flagged_ignored": list(self.flagged_ignored),
             "aliases_used": dict(self.aliases_used),
         }
+
+    def summary_json(self) -> dict[str, Any]:
+        """``to_json`` with the passed names replaced by their count: what a stored report keeps."""
+        return {**self.to_json(), "passed": len(self.passed)}
 
 
 @dataclass(frozen=True)
@@ -109,12 +113,65 @@ class Verdict:
             "capabilities": [c.to_json() for c in self.capabilities],
         }
 
+    def summary_json(self) -> dict[str, Any]:
+        """``to_json`` without the passed names (counted instead): the report stored per verdict.
+        The names themselves are in the submission, and the full report can be recomputed."""
+        return {**self.to_json(), "capabilities": [c.summary_json() for c in self.capabilities]}
 
-def _match(test: Test, passed: set[str]) -> str | None:
+
+def _match(test: Test, passed: Set[str]) -> str | None:
     """The name through which ``test`` passed (its own first, then its aliases), or None."""
     if test.name in passed:
         return test.name
-    return next((a for a in test.aliases if a in passed), None)
+    for alias in test.aliases:
+        if alias in passed:
+            return alias
+    return None
+
+
+def runner_names(passed: Iterable[str]) -> frozenset[str]:
+    """``runner_name`` of every passed name, in one pass over all of them.
+
+    Names hold no line feeds (the schemas refuse control characters), so ``.`` stops at each
+    name's end and one substitution over the joined text equals one per name.
+    """
+    if isinstance(passed, str):
+        raise TypeError("passed must be an iterable of test names, not one string")
+    names = list(passed)
+    if any("\n" in name for name in names):
+        return frozenset(runner_name(name) for name in names)
+    return frozenset(_ATTRIBUTES.sub("", "\n".join(names)).split("\n")) if names else frozenset()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What evaluating one target of one guideline needs, worked out once per snapshot."""
+
+    guideline_id: str
+    target: str
+    capabilities: tuple[tuple[str, str, tuple[Test, ...]], ...]  # (name, status, tests), sorted by name
+    required: tuple[Test, ...]  # each required test once (``Guideline.tests_for``)
+    undefined_capabilities: tuple[str, ...]
+    requires_platform: tuple[str, ...]
+
+
+def plan(guideline: Guideline, target: str) -> Plan:
+    """The evaluation plan of ``target``; raises ``UnknownTarget`` for a target not defined."""
+    statuses = guideline.capability_status(target)  # raises UnknownTarget
+    defined = [
+        (name, statuses[name], guideline.capabilities[name].tests)
+        for name in sorted(statuses)
+        if name in guideline.capabilities
+    ]
+    add_on = guideline.schema == "2.0" and target not in POWERED_PLATFORMS
+    return Plan(
+        guideline_id=guideline.metadata_id,
+        target=target,
+        capabilities=tuple(defined),
+        required=tuple(entry.test for entry in guideline.tests_for(target, ("required",))),
+        undefined_capabilities=tuple(name for name in sorted(statuses) if name not in guideline.capabilities),
+        requires_platform=guideline.add_on_required_components if add_on else (),
+    )
 
 
 def evaluate(guideline: Guideline, digest: str, target: str, passed: Iterable[str]) -> Verdict:
@@ -122,22 +179,19 @@ def evaluate(guideline: Guideline, digest: str, target: str, passed: Iterable[st
 
     Raises ``UnknownTarget`` for a target the guideline does not define.
     """
-    if isinstance(passed, str):
-        raise TypeError("passed must be an iterable of test names, not one string")
-    names = {runner_name(p) for p in passed}
-    statuses = guideline.capability_status(target)  # raises UnknownTarget
+    names = runner_names(passed)
+    return evaluate_plan(plan(guideline, target), digest, names)
+
+
+def evaluate_plan(plan: Plan, digest: str, names: Set[str]) -> Verdict:
+    """``evaluate`` for a prepared ``plan`` and names already passed through ``runner_names``."""
     reports: list[CapabilityReport] = []
-    undefined: list[str] = []
-    for cap_name in sorted(statuses):
-        cap = guideline.capabilities.get(cap_name)
-        if cap is None:
-            undefined.append(cap_name)
-            continue
+    for cap_name, status, tests in plan.capabilities:
         ok: list[str] = []
         failed: list[str] = []
         ignored: list[str] = []
         aliases: dict[str, str] = {}
-        for test in cap.tests:
+        for test in tests:
             via = _match(test, names)
             if via is not None:
                 ok.append(test.name)
@@ -148,7 +202,7 @@ def evaluate(guideline: Guideline, digest: str, target: str, passed: Iterable[st
         reports.append(
             CapabilityReport(
                 cap_name,
-                statuses[cap_name],
+                status,
                 tuple(sorted(set(ok))),
                 tuple(sorted(set(failed))),
                 tuple(sorted(set(ignored))),
@@ -156,22 +210,22 @@ def evaluate(guideline: Guideline, digest: str, target: str, passed: Iterable[st
             )
         )
 
-    required = guideline.tests_for(target, ("required",))
     passed_count = failed_count = ignored_count = 0
     missing: list[str] = []
-    for entry in required:
-        if _match(entry.test, names) is not None:
+    for test in plan.required:
+        if _match(test, names) is not None:
             passed_count += 1
-        elif entry.test.flagged:
+        elif test.flagged:
             ignored_count += 1
         else:
             failed_count += 1
-            missing.append(entry.test.name)
-    totals = Totals(len(required), passed_count, failed_count, ignored_count)
+            missing.append(test.name)
+    totals = Totals(len(plan.required), passed_count, failed_count, ignored_count)
 
-    if not required:
-        reason = f"target {target!r} of guideline {guideline.metadata_id} has no required tests"
-    elif all(e.test.flagged for e in required):
+    target = plan.target
+    if not plan.required:
+        reason = f"target {target!r} of guideline {plan.guideline_id} has no required tests"
+    elif all(test.flagged for test in plan.required):
         reason = f"every required test of target {target!r} is flagged"
     elif not names:
         reason = "no passed tests"
@@ -181,15 +235,14 @@ def evaluate(guideline: Guideline, digest: str, target: str, passed: Iterable[st
         reason = f"{len(missing)} required test(s) did not pass: {shown}{more}"
     else:
         reason = ""
-    add_on = guideline.schema == "2.0" and target not in POWERED_PLATFORMS
     return Verdict(
-        guideline_id=guideline.metadata_id,
+        guideline_id=plan.guideline_id,
         digest=digest,
         target=target,
         eligible=not reason,
         reason=reason,
         capabilities=tuple(reports),
         totals=totals,
-        requires_platform=guideline.add_on_required_components if add_on else (),
-        undefined_capabilities=tuple(undefined),
+        requires_platform=plan.requires_platform,
+        undefined_capabilities=plan.undefined_capabilities,
     )

@@ -16,7 +16,7 @@ from refstack_lite_client.schemas import Problem
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, undefer
 
-from refstack_lite import policy
+from refstack_lite import eligibility, policy
 from refstack_lite.errors import NotFound, RefstackError
 from refstack_lite.guideline_sources import Document
 from refstack_lite.models import Guideline as GuidelineRow
@@ -272,10 +272,22 @@ def refstack_test_text(
     return text
 
 
+def evaluation_plans(session: Session, snapshot: tuple[int, str]) -> tuple[eligibility.Plan, ...]:
+    """The eligibility plan of every valid target of ``(revision id, digest)``, made once per snapshot."""
+    entry = _cached(session, *snapshot)
+    if entry.plans is None:
+        plans = tuple(eligibility.plan(entry.guideline, target) for target in entry.guideline.valid_targets())
+        with _cache_lock:
+            entry.plans = plans
+        return plans
+    return entry.plans
+
+
 @dataclass
 class _Entry:
     guideline: Guideline
     texts: dict[tuple[str, tuple[str, ...] | None, bool, bool], str]
+    plans: tuple[eligibility.Plan, ...] | None = None
 
 
 _PARSE_CACHE_SIZE = 64

@@ -264,3 +264,98 @@ class SubmissionChallenge(Base):
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class TestName(Base):
+    """A test name, stored once: submissions refer to names by these ids (``outcomes``)."""
+
+    __tablename__ = "test_names"
+    __test__ = False  # not a pytest test class
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(512), unique=True)
+
+
+class Submission(Base):
+    """One set of test results as received: the exact bytes, who signed them and what they hold.
+
+    ``source`` is ``v2`` (a DSSE envelope) or ``v1`` (a RefStack upload, whose signature came in
+    the ``X-Signature`` header and is kept in ``signature``). The outcome lists are sorted arrays of
+    ``test_names`` ids (``refstack_lite.outcomes``). A submission never changes after intake.
+    """
+
+    __tablename__ = "submissions"
+    __table_args__ = (Index("ix_submissions_received", "received_at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    source: Mapped[str] = mapped_column(String(8))
+    vendor_id: Mapped[str | None] = mapped_column(ForeignKey("vendors.id", ondelete="RESTRICT"), index=True)
+    signing_key_id: Mapped[str | None] = mapped_column(ForeignKey("signing_keys.id", ondelete="RESTRICT"), index=True)
+    keyid: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(Text)
+    envelope_digest: Mapped[str] = mapped_column(String(71), unique=True)
+    payload_digest: Mapped[str] = mapped_column(String(71), unique=True)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    envelope_size: Mapped[int]
+    guideline_revision_id: Mapped[int | None] = mapped_column(ForeignKey("guideline_revisions.id", ondelete="RESTRICT"))
+    target: Mapped[str | None] = mapped_column(String(100))
+    product_version_id: Mapped[str | None] = mapped_column(
+        ForeignKey("product_versions.id", ondelete="RESTRICT"), index=True
+    )
+    cpid: Mapped[str | None] = mapped_column(String(200))
+    challenge_id: Mapped[str | None] = mapped_column(
+        ForeignKey("submission_challenges.id", ondelete="RESTRICT"), unique=True
+    )
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    public: Mapped[bool]
+    passed_count: Mapped[int]
+    failed_count: Mapped[int]
+    skipped_count: Mapped[int]
+    passed: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    failed: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    skipped: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    evidence_digest: Mapped[str | None] = mapped_column(String(71))
+
+    vendor: Mapped[Vendor | None] = relationship()
+    signing_key: Mapped[SigningKey | None] = relationship()
+    guideline_revision: Mapped[GuidelineRevision | None] = relationship()
+    product_version: Mapped[ProductVersion | None] = relationship()
+    verdicts: Mapped[list[SubmissionVerdict]] = relationship(
+        back_populates="submission", order_by="(SubmissionVerdict.guideline_revision_id, SubmissionVerdict.target)"
+    )
+
+
+class SubmissionVerdict(Base):
+    """The eligibility of a submission for one target of one guideline snapshot, at intake."""
+
+    __tablename__ = "submission_verdicts"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    guideline_revision_id: Mapped[int] = mapped_column(
+        ForeignKey("guideline_revisions.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    target: Mapped[str] = mapped_column(String(100), primary_key=True)
+    eligible: Mapped[bool]
+    reason: Mapped[str] = mapped_column(Text)
+    # eligibility.Verdict.summary_json(): totals, requires_platform, undefined capabilities and,
+    # per capability, counts plus the names that did not pass or passed only through an alias
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    submission: Mapped[Submission] = relationship(back_populates="verdicts")
+    guideline_revision: Mapped[GuidelineRevision] = relationship()
+
+
+class SubmissionEvidence(Base):
+    """The raw subunit stream a submission's statement names by digest, uploaded after it."""
+
+    __tablename__ = "submission_evidence"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(71))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime]
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

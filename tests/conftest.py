@@ -32,12 +32,17 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def interop_dir() -> Path:
-    """The real published guideline files, beside the repository (never copied into it)."""
+def interop_path() -> Path:
+    """The real published guideline files, beside the repository (never copied into it); skips
+    (fails in CI) when they are missing."""
     path = Path(os.environ.get("REFSTACK_LITE_INTEROP_DIR", REPO.parent / "shared" / "interop"))
     require(path.is_dir(), f"the interop guideline files are not at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def interop_dir() -> Path:
+    return interop_path()
 
 
 def _postgres_url() -> str | None:

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
+
+import fastjsonschema
 
 from refstack_lite_client import keys, schemas
 from refstack_lite_client.schemas import Problem
@@ -101,7 +105,9 @@ def rfc3339(moment: datetime) -> str:
 
 def passed_digest(passed: Iterable[str]) -> str:
     """The subject digest: SHA-256 hex of the sorted passed names, each followed by a line feed."""
-    return hashlib.sha256("".join(f"{name}\n" for name in sorted(passed)).encode("utf-8")).hexdigest()
+    ordered = sorted(passed)
+    text = "\n".join(ordered) + "\n" if ordered else ""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def build_statement(results: Results) -> dict[str, Any]:
@@ -156,23 +162,24 @@ def sign(statement_bytes: bytes, private: keys.PrivateKey) -> bytes:
 
 
 def statement_problems(statement: object) -> list[Problem]:
-    """Every way ``statement`` breaks the statement schema, then what a schema cannot express."""
-    found = [_plain(problem) for problem in schemas.problems(STATEMENT_SCHEMA, statement)]
-    if found or not isinstance(statement, dict):
-        return found
+    """Every way ``statement`` breaks the statement schema, then what a schema cannot express.
+
+    A valid statement is recognised by the fast check (``_fast_valid``); only an invalid one
+    pays for jsonschema, which lists every problem with its path.
+    """
+    found: list[Problem] = []
+    fast = _fast_valid(statement)
+    if not fast:
+        found = [_plain(problem) for problem in schemas.problems(STATEMENT_SCHEMA, statement)]
+        if found or not isinstance(statement, dict):
+            return found
+    assert isinstance(statement, dict)
     predicate = statement["predicate"]
     lists = {name: predicate[name] for name in TEST_LISTS}
     total = sum(len(names) for names in lists.values())
     if total > MAX_TESTS:
         found.append(Problem("$.predicate", f"{total} tests in all; at most {MAX_TESTS} are accepted"))
-    seen: dict[str, str] = {}
-    for list_name, names in lists.items():
-        for index, name in enumerate(names):
-            if name in seen:
-                where = f"$.predicate.{list_name}[{index}]"
-                found.append(Problem(where, f"{name!r} is already in {seen[name]}; a test has one outcome"))
-            else:
-                seen[name] = list_name
+    found.extend(_overlaps(lists, checked=fast))
     if statement["subject"][0]["digest"]["sha256"] != passed_digest(predicate["passedTests"]):
         found.append(Problem("$.subject[0].digest.sha256", "is not the SHA-256 of the sorted passedTests"))
     times = {name: _time(predicate[name]) for name in ("startedAt", "finishedAt")}
@@ -217,6 +224,85 @@ def verify(envelope_bytes: bytes, key_for: Callable[[str], keys.VendorKey | None
         return Verified(digest, keyid, key, payload, statement)
     named = ", ".join(keyid for keyid, _ in signatures)
     raise BundleRefused("unknown-key", f"no signature is by a known key (signed by {named})")
+
+
+_CONTROL_BYTES = bytes([*range(0x20), 0x7F])
+_OTHER_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
+
+
+@cache
+def _light_validator() -> Callable[[object], object]:
+    """The statement schema compiled with fastjsonschema, its test lists checked only as arrays.
+
+    Checking 1,500 names one by one (type, length, pattern) costs milliseconds even compiled;
+    ``_test_list_ok`` checks the same ``testList`` definition over whole lists at C speed.
+    """
+    light = copy.deepcopy(schemas.load_schema(STATEMENT_SCHEMA))
+    light["$defs"]["testList"] = {"type": "array"}
+    return fastjsonschema.compile(light, use_formats=False)
+
+
+@cache
+def _test_list_rules() -> tuple[int, int, int]:
+    """maxItems, minLength and maxLength of the schema's testList, read from the schema itself."""
+    defs = schemas.load_schema(STATEMENT_SCHEMA)["$defs"]
+    name = defs["testName"]
+    if name["pattern"] != "^[^\\u0000-\\u001f\\u007f]+$" or defs["testList"].get("uniqueItems") is not True:
+        raise RuntimeError("the testList schema changed: update _test_list_ok to match it")
+    return defs["testList"]["maxItems"], name["minLength"], name["maxLength"]
+
+
+def _test_list_ok(names: list[Any]) -> bool:
+    """``names`` satisfies the schema's ``testList``: unique strings without control characters."""
+    max_items, min_length, max_length = _test_list_rules()
+    if len(names) > max_items or not set(map(type, names)) <= {str}:
+        return False
+    if not names:
+        return True
+    if len(set(names)) != len(names) or min(map(len, names)) < min_length or max(map(len, names)) > max_length:
+        return False
+    try:
+        joined = " ".join(names).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: let the slow path report it
+        return False
+    return not joined.translate(None, _OTHER_BYTES)
+
+
+def _fast_valid(statement: object) -> bool:
+    """True only for a statement that the schema accepts (``tests/unit`` compares both paths)."""
+    try:
+        _light_validator()(statement)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    assert isinstance(statement, dict)
+    return all(_test_list_ok(statement["predicate"][name]) for name in TEST_LISTS)
+
+
+def _overlaps(lists: dict[str, list[str]], checked: bool) -> list[Problem]:
+    """Names in more than one list, and (unless the fast check passed) unencodable names."""
+    total = sum(len(names) for names in lists.values())
+    if checked and len({name for names in lists.values() for name in names}) == total:
+        return []
+    found: list[Problem] = []
+    seen: dict[str, str] = {}
+    for list_name, names in lists.items():
+        for index, name in enumerate(names):
+            if not _encodable(name):
+                found.append(Problem(f"$.predicate.{list_name}[{index}]", "contains an unpaired surrogate"))
+            elif name in seen:
+                where = f"$.predicate.{list_name}[{index}]"
+                found.append(Problem(where, f"{name!r} is already in {seen[name]}; a test has one outcome"))
+            else:
+                seen[name] = list_name
+    return found
+
+
+def _encodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _plain(problem: Problem) -> Problem:

@@ -184,3 +184,20 @@ def revoke(
         session, actor, "key.revoke", "key", key.id, at=now, vendor_id=key.vendor_id, before=before, after=fields(key)
     )
     return key
+
+
+def require_usable(key: SigningKey, signed_at: datetime) -> None:
+    """Refuse new results from a retired or revoked key. ``signed_at`` (when the results say they
+    were made) tells a signature after a compromise apart from a key revoked for another reason."""
+    if key.revoked_at is not None:
+        if key.compromised_since is not None and signed_at >= key.compromised_since:
+            raise Forbidden(
+                f"key {key.fingerprint} is revoked and compromised since {key.compromised_since.isoformat()}; "
+                "results signed after that are refused",
+                slug="key-compromised",
+            )
+        raise Forbidden(f"key {key.fingerprint} is revoked and signs no new results", slug="key-revoked")
+    if key.retired_at is not None:
+        raise Forbidden(
+            f"key {key.fingerprint} is retired and signs no new results; sign with an active key", slug="key-retired"
+        )

@@ -23,12 +23,12 @@ from refstack_lite.api.openapi.paths import (
     submission_paths,
     vendor_paths,
 )
-from refstack_lite.api.openapi.schemas import guideline_schemas, identity_schemas
+from refstack_lite.api.openapi.schemas import guideline_schemas, identity_schemas, submission_schemas
 from refstack_lite.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 bp = Blueprint("v2_openapi", __name__, url_prefix="/v2")
 
-PAGINATED = ("User", "Token", "Vendor", "Member", "Product", "Version", "Key", "AuditEvent")
+PAGINATED = ("User", "Token", "Vendor", "Member", "Product", "Version", "Key", "AuditEvent", "Submission")
 
 
 @cache
@@ -44,7 +44,7 @@ def document() -> JSON:
         **audit_paths(),
         **meta_paths(),
     }
-    schemas: JSON = {**SCHEMAS, **guideline_schemas(), **identity_schemas()}
+    schemas: JSON = {**SCHEMAS, **guideline_schemas(), **identity_schemas(), **submission_schemas()}
     schemas.update({f"{item}Page": page_of(item) for item in PAGINATED})
     return {
         "openapi": "3.1.0",

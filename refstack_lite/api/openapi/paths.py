@@ -11,6 +11,7 @@ from refstack_lite.api.openapi.builders import (
     PAGE_PARAMS,
     PRODUCT_ID,
     REQUIRED,
+    SUBMISSION_ID,
     TARGET,
     TIME,
     TOKEN_ID,
@@ -552,8 +553,123 @@ def submission_paths() -> JSON:
                 body="NewChallenge",
                 description="Without vendor_id, the caller's only vendor; several or none is a 400.",
             )
-        }
+        },
+        "/v2/submissions": {
+            "post": _with_body(
+                operation(
+                    "createSubmission",
+                    "submissions",
+                    "Submit a signed bundle (a DSSE envelope); the answer is its receipt with every verdict",
+                    {"201": json_response("the receipt", ref("Submission"))},
+                    security=REQUIRED,
+                    errors=(400, 403, 409, 413, 415),
+                    description=(
+                        "The body is the envelope exactly as signed (schemas/dsse-envelope.v1.schema.json), "
+                        "plain or with Content-Encoding: gzip, at most REFSTACK_LITE_MAX_UPLOAD_MB. "
+                        "400 slugs: malformed-json, envelope-schema, payload-type, bad-base64, bad-signature, "
+                        "malformed-payload, statement-schema, unknown-guideline, unknown-target, "
+                        "unknown-product-version, cpid-mismatch, challenge-required, challenge-unknown, "
+                        "challenge-expired, started-before-challenge, finished-in-future, bad-gzip. "
+                        "403 slugs: unknown-key, key-retired, key-revoked, key-compromised. "
+                        "409 slugs: duplicate (with 'existing', the stored submission's id), challenge-used."
+                    ),
+                ),
+                "application/json",
+                {"type": "object", "description": "a DSSE envelope (schemas/dsse-envelope.v1.schema.json)"},
+            ),
+            "get": operation(
+                "listSubmissions",
+                "submissions",
+                "Submissions, newest first: the caller's vendors' (the foundation: all)",
+                {"200": paginated("one page of submissions", "Submission")},
+                security=REQUIRED,
+                errors=(400,),
+                parameters=[
+                    query_param("vendor_id", "only this vendor's"),
+                    query_param("product_version_id", "only those naming this product version"),
+                    query_param("guideline", "only those with a verdict for this guideline (a name)"),
+                    query_param("target", "only those with a verdict for this target"),
+                    query_param(
+                        "verdict",
+                        "with guideline/target: only eligible or ineligible verdicts",
+                        {"enum": ["eligible", "ineligible"]},
+                    ),
+                    query_param("source", "v2 (signed bundles) or v1 (RefStack uploads)", {"enum": ["v1", "v2"]}),
+                    query_param("received_after", "received at or after (RFC 3339 with offset)", TIME),
+                    query_param("received_before", "received before (RFC 3339 with offset)", TIME),
+                    *PAGE_PARAMS,
+                ],
+            ),
+        },
+        "/v2/submissions/{submission_id}": {
+            "get": operation(
+                "getSubmission",
+                "submissions",
+                "One submission: the receipt, each verdict's per-capability report and every test by outcome",
+                {"200": json_response("the submission", ref("SubmissionDetail"))},
+                security=OPTIONAL,
+                errors=(404,),
+                parameters=[SUBMISSION_ID],
+            )
+        },
+        "/v2/submissions/{submission_id}/envelope": {
+            "get": operation(
+                "getSubmissionEnvelope",
+                "submissions",
+                "The exact bytes received (for RefStack uploads, the body; X-Signature carries the signature)",
+                {
+                    "200": {
+                        "description": "the bytes as received",
+                        "content": {
+                            "application/vnd.dsse.envelope.v1+json": {"schema": {"type": "object"}},
+                            "application/json": {"schema": {"type": "object"}},
+                        },
+                    }
+                },
+                security=OPTIONAL,
+                errors=(404,),
+                parameters=[SUBMISSION_ID],
+            )
+        },
+        "/v2/submissions/{submission_id}/evidence": {
+            "put": _with_body(
+                operation(
+                    "putSubmissionEvidence",
+                    "submissions",
+                    "Attach the raw subunit stream whose SHA-256 the statement names (vendor members)",
+                    {
+                        "201": json_response("stored", ref("Evidence")),
+                        "200": json_response("the same stream was stored already", ref("Evidence")),
+                    },
+                    security=REQUIRED,
+                    errors=(400, 403, 404, 409, 413, 415),
+                    parameters=[SUBMISSION_ID],
+                    description="400 slugs: evidence-mismatch, bad-gzip. 409: no-evidence-expected.",
+                ),
+                "application/octet-stream",
+                {"type": "string", "contentMediaType": "application/vnd.subunit.v2"},
+            ),
+            "get": operation(
+                "getSubmissionEvidence",
+                "submissions",
+                "The subunit stream (the vendor's members and the foundation)",
+                {
+                    "200": {
+                        "description": "the stream as uploaded",
+                        "content": {"application/vnd.subunit.v2": {"schema": {"type": "string"}}},
+                    }
+                },
+                security=REQUIRED,
+                errors=(403, 404),
+                parameters=[SUBMISSION_ID],
+            ),
+        },
     }
+
+
+def _with_body(op: JSON, media_type: str, schema: JSON) -> JSON:
+    """``op`` with a request body that is not one of ``bodies.SCHEMAS`` (an envelope, a stream)."""
+    return {**op, "requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
 
 
 def audit_paths() -> JSON:

@@ -254,4 +254,84 @@ def identity_schemas() -> JSON:
     }
 
 
-PAGINATED = ("User", "Token", "Vendor", "Member", "Product", "Version", "Key", "AuditEvent")
+
+
+def submission_schemas() -> JSON:
+    digest = string(pattern="^sha256:[0-9a-f]{64}$")
+    totals = obj(
+        {name: {"type": "integer", "minimum": 0} for name in ("required", "passed", "failed", "flagged_ignored")}
+    )
+    verdict = {
+        "guideline": string(description="the guideline's name"),
+        "revision": {"type": "integer", "minimum": 1},
+        "digest": digest,
+        "target": string(),
+        "eligible": {"type": "boolean"},
+        "reason": string(description="why not eligible; empty when eligible"),
+        "totals": totals,
+        "requires_platform": {
+            "type": "array",
+            "items": string(),
+            "description": "platform components an add-on verdict still needs from a platform verdict",
+        },
+    }
+    capability = obj(
+        {
+            "name": string(),
+            "status": {"enum": ["required", "advisory", "deprecated", "removed"]},
+            "passed": {"type": "integer", "minimum": 0, "description": "how many of its tests passed"},
+            "failed": {"type": "array", "items": string()},
+            "flagged_ignored": {"type": "array", "items": string()},
+            "aliases_used": {"type": "object", "additionalProperties": string()},
+        }
+    )
+    receipt = {
+        "id": string(),
+        "source": {"enum": ["v1", "v2"], "description": "v2: a signed bundle; v1: a RefStack upload"},
+        "digest": digest,
+        "payload_digest": digest,
+        "size": {"type": "integer", "minimum": 0},
+        "received_at": TIME,
+        "vendor": {"type": ["object", "null"], "properties": {"id": string(), "name": string()}},
+        "key": {
+            "type": ["object", "null"],
+            "properties": {"id": string(), "fingerprint": string(), "status": string()},
+        },
+        "signature": nullable(string(description="a RefStack upload's X-Signature (members and the foundation)")),
+        "guideline": {
+            "type": ["object", "null"],
+            "properties": {"name": string(), "revision": {"type": "integer"}, "digest": digest},
+        },
+        "target": nullable(string()),
+        "product_version_id": nullable(string()),
+        "cpid": nullable(string(description="members and the foundation only")),
+        "challenged": {"type": "boolean", "description": "false for results without a challenge (air-gapped)"},
+        "public": {"type": "boolean"},
+        "started_at": TIME,
+        "finished_at": TIME,
+        "counts": obj({name: {"type": "integer", "minimum": 0} for name in ("passed", "failed", "skipped")}),
+        "evidence_digest": nullable(digest),
+        "verdicts": {"type": "array", "items": obj(verdict)},
+        "links": obj({"self": string(), "envelope": string(), "evidence": string()}, optional=("evidence",)),
+    }
+    detailed_verdict = obj(
+        {
+            **verdict,
+            "capabilities": {"type": "array", "items": capability},
+            "undefined_capabilities": {"type": "array", "items": string()},
+        }
+    )
+    names = {"type": "array", "items": string()}
+    return {
+        "Submission": obj(receipt),
+        "SubmissionDetail": obj(
+            {
+                **receipt,
+                "verdicts": {"type": "array", "items": detailed_verdict},
+                "tests": obj({"passed": names, "failed": names, "skipped": names}),
+            }
+        ),
+        "Evidence": obj(
+            {"submission_id": string(), "digest": digest, "size": {"type": "integer"}, "uploaded_at": TIME}
+        ),
+    }

@@ -1,0 +1,220 @@
+"""``/v2/submissions``: signed bundles in (with a receipt), submissions, envelopes and evidence out."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from refstack_lite_client.schemas import Problem
+
+from refstack_lite.api.auth import current_actor
+from refstack_lite.api.bodies import iso, parse_time
+from refstack_lite.api.pagination import page
+from refstack_lite.api.uploads import read_upload
+from refstack_lite.config import Settings
+from refstack_lite.db import begin_writing, get_session
+from refstack_lite.errors import Forbidden, InvalidInput, NotFound, UnsupportedMediaType
+from refstack_lite.models import Submission, SubmissionVerdict
+from refstack_lite.services import native_intake, submissions
+from refstack_lite.services.actors import Actor
+
+bp = Blueprint("v2_submissions", __name__, url_prefix="/v2/submissions")
+
+ENVELOPE_TYPES = ("application/json", "application/vnd.dsse.envelope.v1+json")
+EVIDENCE_TYPES = ("application/octet-stream", "application/vnd.subunit.v2")
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings
+
+
+def _require_type(accepted: tuple[str, ...]) -> None:
+    if request.mimetype not in accepted:
+        raise UnsupportedMediaType(f"send the body as {' or '.join(accepted)}, not {request.mimetype or 'nothing'!r}")
+
+
+def verdict_json(verdict: SubmissionVerdict, *, report: bool) -> dict[str, Any]:
+    revision = verdict.guideline_revision
+    found: dict[str, Any] = {
+        "guideline": revision.guideline.name,
+        "revision": revision.number,
+        "digest": "sha256:" + revision.digest,
+        "target": verdict.target,
+        "eligible": verdict.eligible,
+        "reason": verdict.reason,
+        "totals": verdict.report["totals"],
+        "requires_platform": verdict.report["requires_platform"],
+    }
+    if report:
+        found["capabilities"] = verdict.report["capabilities"]
+        found["undefined_capabilities"] = verdict.report["undefined_capabilities"]
+    return found
+
+
+def submission_json(submission: Submission, *, internals: bool, report: bool = False) -> dict[str, Any]:
+    """The receipt: what was received, from whom, and the verdict for every target evaluated."""
+    revision = submission.guideline_revision
+    key = submission.signing_key
+    links = {
+        "self": url_for("v2_submissions.get_submission", submission_id=submission.id),
+        "envelope": url_for("v2_submissions.get_envelope", submission_id=submission.id),
+    }
+    if submission.evidence_digest is not None:
+        links["evidence"] = url_for("v2_submissions.get_evidence", submission_id=submission.id)
+    return {
+        "id": submission.id,
+        "source": submission.source,
+        "digest": submission.envelope_digest,
+        "payload_digest": submission.payload_digest,
+        "size": submission.envelope_size,
+        "received_at": iso(submission.received_at),
+        "vendor": None if submission.vendor is None else {"id": submission.vendor.id, "name": submission.vendor.name},
+        "key": None if key is None else {"id": key.id, "fingerprint": key.fingerprint, "status": key.status},
+        "signature": submission.signature if internals else None,
+        "guideline": None
+        if revision is None
+        else {"name": revision.guideline.name, "revision": revision.number, "digest": "sha256:" + revision.digest},
+        "target": submission.target,
+        "product_version_id": submission.product_version_id,
+        "cpid": submission.cpid if internals else None,
+        "challenged": submission.challenge_id is not None,
+        "public": submission.public,
+        "started_at": iso(submission.started_at),
+        "finished_at": iso(submission.finished_at),
+        "counts": {
+            "passed": submission.passed_count,
+            "failed": submission.failed_count,
+            "skipped": submission.skipped_count,
+        },
+        "evidence_digest": submission.evidence_digest,
+        "verdicts": [verdict_json(v, report=report) for v in submission.verdicts],
+        "links": links,
+    }
+
+
+@bp.post("")
+def create_submission() -> tuple[Response, int, dict[str, str]]:
+    """Verify, store and evaluate one signed bundle; the answer is its receipt."""
+    actor = current_actor()
+    actor.require_user()
+    _require_type(ENVELOPE_TYPES)
+    settings = _settings()
+    raw = read_upload(settings.max_upload_bytes)
+    session = get_session()
+    begin_writing(session)
+    policy = native_intake.Policy(accept_unchallenged=settings.accept_unchallenged)
+    submission = native_intake.receive(session, actor, raw, policy, datetime.now(UTC))
+    session.commit()
+    body = submission_json(submissions.get(session, actor, submission.id), internals=True)
+    return jsonify(body), 201, {"Location": body["links"]["self"]}
+
+
+def _filters() -> submissions.Filters:
+    args = request.args
+    verdict = args.get("verdict")
+    if verdict not in (None, "eligible", "ineligible"):
+        raise InvalidInput("verdict must be eligible or ineligible", [Problem("$.verdict", repr(verdict))])
+    source = args.get("source")
+    if source not in (None, "v1", "v2"):
+        raise InvalidInput("source must be v1 or v2", [Problem("$.source", repr(source))])
+    after, before = args.get("received_after"), args.get("received_before")
+    return submissions.Filters(
+        vendor_id=args.get("vendor_id"),
+        product_version_id=args.get("product_version_id"),
+        guideline=args.get("guideline"),
+        target=args.get("target"),
+        verdict=verdict,
+        source=source,
+        received_after=None if after is None else parse_time(after, "$.received_after"),
+        received_before=None if before is None else parse_time(before, "$.received_before"),
+    )
+
+
+@bp.get("")
+def list_submissions() -> Response:
+    """Newest first: the caller's vendors' submissions, or all of them for the foundation."""
+    actor = current_actor()
+    session = get_session()
+    query = submissions.listing(session, actor, _filters())
+    internals = _internals_for(actor)
+    return page(
+        session,
+        query,
+        [Submission.received_at, Submission.id],
+        lambda s: submission_json(s, internals=internals(s)),
+        descending=True,
+    )
+
+
+def _internals_for(actor: Actor) -> Any:
+    session = get_session()
+    return lambda s: submissions.can_see_internals(session, actor, s)
+
+
+@bp.get("/<submission_id>")
+def get_submission(submission_id: str) -> Response:
+    """The receipt, each verdict's per-capability report, and every test by outcome."""
+    actor = current_actor()
+    session = get_session()
+    submission = submissions.get(session, actor, submission_id)
+    body = submission_json(submission, internals=submissions.can_see_internals(session, actor, submission), report=True)
+    body["tests"] = submissions.tests(session, submission)
+    return jsonify(body)
+
+
+@bp.get("/<submission_id>/envelope")
+def get_envelope(submission_id: str) -> Response:
+    """The exact bytes received, to verify independently (``refstack-lite-client verify``)."""
+    actor = current_actor()
+    session = get_session()
+    submission = submissions.get(session, actor, submission_id, with_verdicts=False)
+    kind = "application/vnd.dsse.envelope.v1+json" if submission.source == "v2" else "application/json"
+    response = Response(submissions.envelope(session, submission), mimetype=kind)
+    response.headers["Digest"] = "sha-256=" + _b64_digest(submission.envelope_digest)
+    if submission.signature is not None and submissions.can_see_internals(session, actor, submission):
+        response.headers["X-Signature"] = submission.signature
+    return response
+
+
+def _b64_digest(digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(digest.removeprefix("sha256:"))).decode("ascii")
+
+
+@bp.put("/<submission_id>/evidence")
+def put_evidence(submission_id: str) -> tuple[Response, int]:
+    """Attach the raw subunit stream whose SHA-256 the signed statement carries."""
+    actor = current_actor()
+    actor.require_user()
+    session = get_session()
+    submission = submissions.get(session, actor, submission_id, with_verdicts=False)
+    _require_type(EVIDENCE_TYPES)
+    data = read_upload(_settings().max_upload_bytes)
+    evidence, created = submissions.attach_evidence(session, actor, submission, data, datetime.now(UTC))
+    session.commit()
+    body = {
+        "submission_id": submission.id,
+        "digest": evidence.digest,
+        "size": evidence.size,
+        "uploaded_at": iso(evidence.uploaded_at),
+    }
+    return jsonify(body), 201 if created else 200
+
+
+@bp.get("/<submission_id>/evidence")
+def get_evidence(submission_id: str) -> Response:
+    """The subunit stream, to the vendor's members and the foundation."""
+    actor = current_actor()
+    actor.require_user()
+    session = get_session()
+    submission = submissions.get(session, actor, submission_id, with_verdicts=False)
+    if not submissions.can_see_internals(session, actor, submission):
+        raise Forbidden("only the vendor's members and the foundation read the evidence")
+    evidence = submissions.evidence_of(session, submission, with_content=True)
+    if evidence is None:
+        raise NotFound(f"submission {submission_id} has no evidence uploaded", slug="no-evidence")
+    response = Response(evidence.content, mimetype="application/vnd.subunit.v2")
+    response.headers["Digest"] = "sha-256=" + _b64_digest(evidence.digest)
+    return response

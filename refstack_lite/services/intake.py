@@ -1,0 +1,201 @@
+"""Storing a verified set of test results, whichever API it came through (DESIGN.md §2.5).
+
+``receive`` is the common tail of the native (v2, ``services.native_intake``) and the RefStack
+(v1, ``services.refstack_intake``) uploads: duplicate check, claiming the challenge, interning
+the test names, storing the exact bytes and the packed outcomes, evaluating and recording the
+verdicts, and the audit event. Nothing is committed here: the view commits once, so any failure
+stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from refstack_lite import eligibility, guideline_registry, outcomes
+from refstack_lite.errors import Conflict
+from refstack_lite.models import (
+    GuidelineRevision,
+    ProductVersion,
+    SigningKey,
+    Submission,
+    SubmissionChallenge,
+    SubmissionVerdict,
+    Vendor,
+)
+from refstack_lite.services import audit, test_names
+from refstack_lite.services.actors import Actor
+
+# How far a client's clock may run ahead of the server's before its times are called future.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A verified upload, ready to store. ``raw`` is exactly what was received."""
+
+    source: str  # "v2" or "v1"
+    raw: bytes
+    envelope_digest: str  # "sha256:<hex>" of ``raw``
+    payload_digest: str  # "sha256:<hex>" of the signed results (the payload; the body for v1)
+    vendor: Vendor | None
+    key: SigningKey | None
+    signature: str | None  # v1: the X-Signature header; v2 signatures live in ``raw``
+    passed: Sequence[str]
+    failed: Sequence[str]
+    skipped: Sequence[str]
+    started_at: datetime
+    finished_at: datetime
+    public: bool
+    cpid: str | None = None
+    product_version: ProductVersion | None = None
+    revision: GuidelineRevision | None = None  # the guideline the results name (v2)
+    target: str | None = None
+    challenge: SubmissionChallenge | None = None
+    evidence_digest: str | None = None
+
+
+def duplicate_of(session: Session, envelope_digest: str, payload_digest: str) -> str | None:
+    """The id of a stored submission with the same bytes or the same signed results."""
+    return session.scalar(
+        select(Submission.id).where(
+            or_(Submission.envelope_digest == envelope_digest, Submission.payload_digest == payload_digest)
+        )
+    )
+
+
+def refuse_duplicate(session: Session, envelope_digest: str, payload_digest: str) -> None:
+    existing = duplicate_of(session, envelope_digest, payload_digest)
+    if existing is not None:
+        raise Duplicate(existing)
+
+
+class Duplicate(Conflict):
+    """These results are stored already; ``existing`` is the submission that holds them."""
+
+    def __init__(self, existing: str) -> None:
+        super().__init__(
+            f"these results were submitted already, as submission {existing}",
+            slug="duplicate",
+            existing=existing,
+        )
+        self.existing = existing
+
+
+def receive(
+    session: Session,
+    actor: Actor,
+    incoming: Incoming,
+    snapshots: Sequence[tuple[int, str]],
+    now: datetime,
+) -> Submission:
+    """Store ``incoming`` and its verdicts for every valid target of each ``(revision id, digest)``.
+
+    Raises ``Duplicate`` when the same results are stored already (also when a concurrent
+    request stored them first) and ``Conflict`` when the challenge was used meanwhile.
+    """
+    refuse_duplicate(session, incoming.envelope_digest, incoming.payload_digest)
+    if incoming.challenge is not None:
+        _claim(session, incoming, now)
+    ids = test_names.intern(session, [*incoming.passed, *incoming.failed, *incoming.skipped])
+    submission = Submission(
+        source=incoming.source,
+        vendor_id=None if incoming.vendor is None else incoming.vendor.id,
+        signing_key_id=None if incoming.key is None else incoming.key.id,
+        keyid=None if incoming.key is None else incoming.key.fingerprint,
+        signature=incoming.signature,
+        envelope_digest=incoming.envelope_digest,
+        payload_digest=incoming.payload_digest,
+        envelope=incoming.raw,
+        envelope_size=len(incoming.raw),
+        guideline_revision_id=None if incoming.revision is None else incoming.revision.id,
+        target=incoming.target,
+        product_version_id=None if incoming.product_version is None else incoming.product_version.id,
+        cpid=incoming.cpid,
+        challenge_id=None if incoming.challenge is None else incoming.challenge.id,
+        submitted_by=None if actor.user is None else actor.user.id,
+        started_at=incoming.started_at,
+        finished_at=incoming.finished_at,
+        received_at=now,
+        public=incoming.public,
+        passed_count=len(incoming.passed),
+        failed_count=len(incoming.failed),
+        skipped_count=len(incoming.skipped),
+        passed=outcomes.pack(ids[name] for name in incoming.passed),
+        failed=outcomes.pack(ids[name] for name in incoming.failed),
+        skipped=outcomes.pack(ids[name] for name in incoming.skipped),
+        evidence_digest=incoming.evidence_digest,
+    )
+    session.add(submission)
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent request stored the same results between our check and our insert.
+        session.rollback()
+        existing = duplicate_of(session, incoming.envelope_digest, incoming.payload_digest)
+        if existing is None:
+            raise
+        raise Duplicate(existing) from None
+    verdicts = evaluate(session, incoming.passed, snapshots)
+    if verdicts:
+        session.execute(
+            insert(SubmissionVerdict),
+            [
+                {
+                    "submission_id": submission.id,
+                    "guideline_revision_id": revision_id,
+                    "target": verdict.target,
+                    "eligible": verdict.eligible,
+                    "reason": verdict.reason,
+                    "report": verdict.summary_json(),
+                }
+                for revision_id, verdict in verdicts
+            ],
+        )
+    audit.record(
+        session,
+        actor,
+        "submission.receive",
+        "submission",
+        submission.id,
+        at=now,
+        vendor_id=submission.vendor_id,
+        after={
+            "source": submission.source,
+            "digest": submission.envelope_digest,
+            "keyid": submission.keyid,
+            "eligible": sorted({f"{v.guideline_id}/{v.target}" for _, v in verdicts if v.eligible}),
+        },
+    )
+    return submission
+
+
+def evaluate(
+    session: Session, passed: Sequence[str], snapshots: Sequence[tuple[int, str]]
+) -> list[tuple[int, eligibility.Verdict]]:
+    """A verdict for every valid target of each snapshot ``(revision id, digest)``."""
+    names = eligibility.runner_names(passed)
+    return [
+        (revision_id, eligibility.evaluate_plan(plan, digest, names))
+        for revision_id, digest in snapshots
+        for plan in guideline_registry.evaluation_plans(session, (revision_id, digest))
+    ]
+
+
+def _claim(session: Session, incoming: Incoming, now: datetime) -> None:
+    """Mark the challenge used; only one transaction can, whatever the timing."""
+    assert incoming.challenge is not None
+    claimed = session.execute(
+        update(SubmissionChallenge)
+        .where(SubmissionChallenge.id == incoming.challenge.id, SubmissionChallenge.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        refuse_duplicate(session, incoming.envelope_digest, incoming.payload_digest)
+        raise Conflict("the challenge these results carry was used by another submission", slug="challenge-used")
