@@ -28,7 +28,9 @@ GUIDELINE = "2020.06"
 def import_guidelines(app: Flask, *names: str) -> dict[str, str]:
     """Import ``names`` from the interop folder; their current digests (``sha256:<hex>``) by name."""
     folder = interop_path()
-    documents = [Document(f"{name}.json", str(folder / f"{name}.json"), (folder / f"{name}.json").read_bytes()) for name in names]
+    documents = [
+        Document(f"{name}.json", str(folder / f"{name}.json"), (folder / f"{name}.json").read_bytes()) for name in names
+    ]
     with app.app_context():
         session = get_session()
         outcomes = guideline_registry.import_documents(session, documents, datetime.now(UTC))

@@ -254,8 +254,6 @@ def identity_schemas() -> JSON:
     }
 
 
-
-
 def submission_schemas() -> JSON:
     digest = string(pattern="^sha256:[0-9a-f]{64}$")
     totals = obj(
