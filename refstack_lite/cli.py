@@ -223,7 +223,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         _import(app, demo_data.guideline_documents(), show_warnings=False)
         with app.app_context():
             session = get_session()
-            issued = demo_data.seed_identities(session, datetime.now(UTC))
+            now = datetime.now(UTC)
+            issued = demo_data.seed_identities(session, now)
+            demo_data.seed_submissions(session, now)
             session.commit()
         click.echo(
             f"demo admin {demo_data.ADMIN!r}: try curl -H 'Authorization: Bearer <token>' .../v2/users/me", err=True

@@ -1,22 +1,26 @@
-"""Demo data for a newcomer's first run: the bundled guidelines, and a small world of identities
-(a foundation admin, one official vendor with a public product) so the API has something to show."""
+"""Demo data for a newcomer's first run: the bundled guidelines, a small world of identities (a
+foundation admin, one official vendor with a public product) and two signed submissions, one
+eligible and one not, so the API has something to show."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from importlib import resources
 
+from refstack_lite_client import bundle, keys
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from refstack_lite import guideline_registry
 from refstack_lite.guideline_sources import Document
-from refstack_lite.models import User, Vendor
-from refstack_lite.services import accounts, products, vendors
+from refstack_lite.models import ProductVersion, Submission, User, Vendor
+from refstack_lite.services import accounts, challenges, native_intake, products, signing_keys, vendors
 from refstack_lite.services.actors import Actor
 
 DEMO_TOKEN_LIFETIME = timedelta(days=7)
 ADMIN = "demo-admin"
 VENDOR = "Example Cloud Co"
+DEMO_GUIDELINE = "widgets.2026.05"
 
 
 def guideline_documents() -> list[Document]:
@@ -45,3 +49,42 @@ def seed_identities(session: Session, now: datetime) -> accounts.IssuedToken:
         products.add_version(session, as_admin, cloud, now, "2026.1", "5f2a0c6e9d8b4e1fa0b3c7d2e6f81234")
         products.create(session, as_admin, vendor, now, name="Example Distribution", product_type="distribution")
     return accounts.issue_token(session, console, admin, "demo", now, now + DEMO_TOKEN_LIFETIME)
+
+
+def seed_submissions(session: Session, now: datetime) -> None:
+    """Two signed runs of the demo vendor against the demo guideline, made once: one passes every
+    required test, one misses one. The signing key is made here and its private half forgotten."""
+    admin = session.scalar(select(User).where(User.name == ADMIN))
+    vendor = session.scalar(select(Vendor).where(Vendor.name == VENDOR))
+    if admin is None or vendor is None or session.scalar(select(Submission.id).limit(1)) is not None:
+        return
+    actor = Actor(admin)
+    private = keys.generate_private_key()
+    public = keys.public_key_of(private).openssh
+    issued = signing_keys.issue_challenge(session, actor, vendor, public, now)
+    signature = keys.sign(private, issued.message)
+    signing_keys.register(session, actor, vendor, public, issued.challenge.id, signature, now)
+    revision = guideline_registry.current_revision(session, DEMO_GUIDELINE)
+    guideline = guideline_registry.parsed(session, revision)
+    target = guideline.valid_targets()[0]
+    required = sorted(entry.test.list_entry() for entry in guideline.tests_for(target))
+    version = session.scalar(
+        select(ProductVersion).join(ProductVersion.product).where(ProductVersion.version == "2026.1")
+    )
+    policy = native_intake.Policy(accept_unchallenged=False)
+    for run, passed in enumerate((required, required[1:])):
+        challenge = challenges.issue(session, actor, vendor, now - timedelta(hours=1), timedelta(hours=3))
+        results = bundle.Results(
+            guideline_id=DEMO_GUIDELINE,
+            guideline_digest="sha256:" + revision.digest,
+            target=target,
+            started_at=now - timedelta(minutes=50 - 20 * run),
+            finished_at=now - timedelta(minutes=40 - 20 * run),
+            runner={"refstack-lite-demo": "1"},
+            passed=tuple(passed),
+            failed=tuple(required[:1]) if run else (),
+            product_version_id=None if version is None else version.id,
+            challenge=challenge.nonce,
+        )
+        envelope = bundle.sign(bundle.encode_statement(bundle.build_statement(results)), private)
+        native_intake.receive(session, actor, envelope, policy, now)

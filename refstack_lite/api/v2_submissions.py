@@ -108,7 +108,7 @@ def create_submission() -> tuple[Response, int, dict[str, str]]:
     policy = native_intake.Policy(accept_unchallenged=settings.accept_unchallenged)
     submission = native_intake.receive(session, actor, raw, policy, datetime.now(UTC))
     session.commit()
-    body = submission_json(submissions.get(session, actor, submission.id), internals=True)
+    body = submission_json(submission, internals=True)
     return jsonify(body), 201, {"Location": body["links"]["self"]}
 
 

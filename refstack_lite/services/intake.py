@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from refstack_lite import eligibility, guideline_registry, outcomes
 from refstack_lite.errors import Conflict
@@ -91,13 +92,15 @@ def receive(
     session: Session,
     actor: Actor,
     incoming: Incoming,
-    snapshots: Sequence[tuple[int, str]],
+    revisions: Sequence[GuidelineRevision],
     now: datetime,
 ) -> Submission:
-    """Store ``incoming`` and its verdicts for every valid target of each ``(revision id, digest)``.
+    """Store ``incoming`` and its verdicts for every valid target of each of ``revisions``.
 
-    Raises ``Duplicate`` when the same results are stored already (also when a concurrent
-    request stored them first) and ``Conflict`` when the challenge was used meanwhile.
+    The returned submission has its vendor, key, revision and verdicts loaded, so a receipt
+    needs no further query. Raises ``Duplicate`` when the same results are stored already (also
+    when a concurrent request stored them first) and ``Conflict`` when the challenge was used
+    meanwhile.
     """
     refuse_duplicate(session, incoming.envelope_digest, incoming.payload_digest)
     if incoming.challenge is not None:
@@ -105,17 +108,17 @@ def receive(
     ids = test_names.intern(session, [*incoming.passed, *incoming.failed, *incoming.skipped])
     submission = Submission(
         source=incoming.source,
-        vendor_id=None if incoming.vendor is None else incoming.vendor.id,
-        signing_key_id=None if incoming.key is None else incoming.key.id,
+        vendor=incoming.vendor,
+        signing_key=incoming.key,
         keyid=None if incoming.key is None else incoming.key.fingerprint,
         signature=incoming.signature,
         envelope_digest=incoming.envelope_digest,
         payload_digest=incoming.payload_digest,
         envelope=incoming.raw,
         envelope_size=len(incoming.raw),
-        guideline_revision_id=None if incoming.revision is None else incoming.revision.id,
+        guideline_revision=incoming.revision,
         target=incoming.target,
-        product_version_id=None if incoming.product_version is None else incoming.product_version.id,
+        product_version=incoming.product_version,
         cpid=incoming.cpid,
         challenge_id=None if incoming.challenge is None else incoming.challenge.id,
         submitted_by=None if actor.user is None else actor.user.id,
@@ -141,22 +144,25 @@ def receive(
         if existing is None:
             raise
         raise Duplicate(existing) from None
-    verdicts = evaluate(session, incoming.passed, snapshots)
-    if verdicts:
-        session.execute(
-            insert(SubmissionVerdict),
-            [
-                {
-                    "submission_id": submission.id,
-                    "guideline_revision_id": revision_id,
-                    "target": verdict.target,
-                    "eligible": verdict.eligible,
-                    "reason": verdict.reason,
-                    "report": verdict.summary_json(),
-                }
-                for revision_id, verdict in verdicts
-            ],
+    verdicts = evaluate(session, incoming.passed, revisions)
+    rows = [
+        SubmissionVerdict(
+            submission_id=submission.id,
+            guideline_revision_id=revision.id,
+            guideline_revision=revision,
+            target=verdict.target,
+            eligible=verdict.eligible,
+            reason=verdict.reason,
+            report=verdict.summary_json(),
         )
+        for revision, verdict in verdicts
+    ]
+    if rows:
+        # One statement for all of them; the unit of work would cost far more per row.
+        columns = ("submission_id", "guideline_revision_id", "target", "eligible", "reason", "report")
+        session.execute(insert(SubmissionVerdict), [{c: getattr(row, c) for c in columns} for row in rows])
+    # In the order the relationship loads them, so a receipt reads the same now and later.
+    set_committed_value(submission, "verdicts", sorted(rows, key=lambda r: (r.guideline_revision_id, r.target)))
     audit.record(
         session,
         actor,
@@ -169,21 +175,21 @@ def receive(
             "source": submission.source,
             "digest": submission.envelope_digest,
             "keyid": submission.keyid,
-            "eligible": sorted({f"{v.guideline_id}/{v.target}" for _, v in verdicts if v.eligible}),
+            "eligible": sorted({f"{r.guideline.name}/{v.target}" for r, v in verdicts if v.eligible}),
         },
     )
     return submission
 
 
 def evaluate(
-    session: Session, passed: Sequence[str], snapshots: Sequence[tuple[int, str]]
-) -> list[tuple[int, eligibility.Verdict]]:
-    """A verdict for every valid target of each snapshot ``(revision id, digest)``."""
+    session: Session, passed: Sequence[str], revisions: Sequence[GuidelineRevision]
+) -> list[tuple[GuidelineRevision, eligibility.Verdict]]:
+    """A verdict for every valid target of each guideline snapshot."""
     names = eligibility.runner_names(passed)
     return [
-        (revision_id, eligibility.evaluate_plan(plan, digest, names))
-        for revision_id, digest in snapshots
-        for plan in guideline_registry.evaluation_plans(session, (revision_id, digest))
+        (revision, eligibility.evaluate_plan(plan, "sha256:" + revision.digest, names))
+        for revision in revisions
+        for plan in guideline_registry.evaluation_plans(session, (revision.id, revision.digest))
     ]
 
 

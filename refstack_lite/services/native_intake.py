@@ -17,7 +17,7 @@ from refstack_lite_client import bundle, keys
 from refstack_lite_client.guideline import Guideline
 from refstack_lite_client.schemas import Problem
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from refstack_lite import guideline_registry
 from refstack_lite.errors import Conflict, Forbidden, InvalidInput
@@ -39,7 +39,9 @@ def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: dat
     found: dict[str, SigningKey] = {}
 
     def key_for(keyid: str) -> keys.VendorKey | None:
-        key = session.scalar(select(SigningKey).where(SigningKey.fingerprint == keyid))
+        key = session.scalar(
+            select(SigningKey).where(SigningKey.fingerprint == keyid).options(joinedload(SigningKey.vendor))
+        )
         if key is None or key.vendor_id not in mine:
             return None
         found[keyid] = key
@@ -98,7 +100,7 @@ def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: dat
         challenge=challenge,
         evidence_digest=None if evidence is None else evidence["subunit"]["digest"],
     )
-    return intake.receive(session, actor, incoming, [(revision.id, revision.digest)], now)
+    return intake.receive(session, actor, incoming, [revision], now)
 
 
 def _time(text: str) -> datetime:
@@ -113,6 +115,7 @@ def _guideline(session: Session, named: dict[str, str]) -> tuple[GuidelineRevisi
         select(GuidelineRevision)
         .join(GuidelineRow)
         .where(GuidelineRow.name == named["id"], GuidelineRevision.digest == digest)
+        .options(contains_eager(GuidelineRevision.guideline))
     )
     if revision is None:
         raise InvalidInput(

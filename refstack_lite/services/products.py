@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from refstack_lite.errors import Conflict, InvalidInput, NotFound
-from refstack_lite.models import Membership, Product, ProductVersion, Vendor
+from refstack_lite.models import Membership, Product, ProductVersion, Submission, Vendor
 from refstack_lite.services import audit
 from refstack_lite.services.actors import Actor, can_see_internals, require_vendor_member
 
@@ -260,6 +260,11 @@ def delete_version(session: Session, actor: Actor, row: ProductVersion, now: dat
 
 
 def _delete_version(session: Session, actor: Actor, row: ProductVersion, now: datetime) -> None:
+    if session.scalar(select(exists().where(Submission.product_version_id == row.id))):
+        raise Conflict(
+            f"version {row.version!r} of {row.product.name!r} has submissions; they keep it as their evidence",
+            slug="in-use",
+        )
     audit.record(
         session,
         actor,

@@ -18,23 +18,26 @@ cells copy its rows into their own empty database (``fresh_world``), which is wh
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from refstack_lite_client import keys
+from refstack_lite_client import bundle, keys
 from sqlalchemy import Integer, insert, select, text
 
 from refstack_lite.db import engine_of
 from refstack_lite.models import Base
 from tests.functional.api_helpers import PROBLEM, PROBLEM_TYPE, snapshot
+from tests.functional.submission_helpers import GUIDELINE, import_guidelines, required_names
 from tests.identity import bearer, make_user
 
 ACTORS = ("anonymous", "owner_a", "member_a", "member_b", "reviewer", "admin")
@@ -69,6 +72,7 @@ class World:
     spare_token: dict[str, str]  # user -> id of a token they do not authenticate with
     next_key: dict[str, str]  # the POST .../keys body for A's next key: its signed challenge
     next_public_key: str
+    next_bundle: bytes  # a bundle signed by A's key with an unused challenge of A's
 
     def path(self, template: str, actor: str) -> str:
         own = self.spare_token.get(actor, self.spare_token["owner_a"])
@@ -108,6 +112,34 @@ class Builder:
     def key(self, actor: str, vendor: str, private: keys.PrivateKey) -> str:
         return str(self(actor, "POST", f"/v2/vendors/{vendor}/keys", self.challenge(actor, vendor, private))["id"])
 
+    def bundle(self, actor: str, vendor: str, private: keys.PrivateKey, digest: str, run: int) -> bytes:
+        """A signed 2020.06 platform run of the vendor's (``run`` tells runs apart), with evidence."""
+        nonce = self(actor, "POST", "/v2/challenges", {"vendor_id": vendor})["nonce"]
+        now = datetime.now(UTC).replace(microsecond=0)
+        results = bundle.Results(
+            guideline_id=GUIDELINE,
+            guideline_digest=digest,
+            target="platform",
+            started_at=now - timedelta(minutes=1),
+            finished_at=now,
+            runner={"refstack-lite-client": "0.1.0"},
+            passed=tuple(required_names(GUIDELINE)[run:]),
+            cpid=f"cpid-lab-{run}",  # no version has it: deleting versions stays possible
+            challenge=nonce,
+            evidence_digest="sha256:" + hashlib.sha256(EVIDENCE).hexdigest(),
+        )
+        return bundle.sign(bundle.encode_statement(bundle.build_statement(results)), private)
+
+    def submit(self, actor: str, envelope: bytes) -> str:
+        response = self.client.post(
+            "/v2/submissions", data=envelope, content_type="application/json", headers=bearer(self.tokens[actor])
+        )
+        assert response.status_code == 201, response.get_data(as_text=True)
+        return str(response.get_json()["id"])
+
+
+EVIDENCE = b"a subunit stream"
+
 
 def build_world(app: Flask, state: str) -> World:
     tokens = {name: make_user(app, name, role) for name, role in USERS.items()}
@@ -134,6 +166,17 @@ def build_world(app: Flask, state: str) -> World:
     vb = call.version("member_b", pb, "2.0", "cpid-b")
     kb = call.key("member_b", b, key_b)
     next_key = call.challenge("owner_a", a, key_next)
+    digest = import_guidelines(app, GUIDELINE)[GUIDELINE]
+    sa = call.submit("owner_a", call.bundle("owner_a", a, key_a, digest, 0))
+    evidence = call.client.put(
+        f"/v2/submissions/{sa}/evidence",
+        data=EVIDENCE,
+        content_type="application/octet-stream",
+        headers=bearer(tokens["owner_a"]),
+    )
+    assert evidence.status_code == 201, evidence.get_data(as_text=True)
+    sb = call.submit("member_b", call.bundle("member_b", b, key_b, digest, 1))
+    next_bundle = call.bundle("member_a", a, key_a, digest, 2)
 
     if state in ("pending", "official"):
         call("owner_a", "POST", f"/v2/vendors/{a}/apply")
@@ -141,8 +184,8 @@ def build_world(app: Flask, state: str) -> World:
         call("admin", "POST", f"/v2/vendors/{a}/approve")
         call("owner_a", "PATCH", f"/v2/products/{pp}", {"public": True})
     ids = {"A": a, "B": b, "PA": pa, "PP": pp, "PB": pb, "VA": va, "VP": vp, "VB": vb, "KA": ka, "KB": kb}
-    ids["T_owner_a"] = spare["owner_a"]
-    return World(state, tokens, ids, own, spare, next_key, next_key["public_key"])
+    ids.update(SA=sa, SB=sb, T_owner_a=spare["owner_a"])
+    return World(state, tokens, ids, own, spare, next_key, next_key["public_key"], next_bundle)
 
 
 @dataclass(frozen=True)
@@ -321,6 +364,18 @@ def check_key(world: World, actor: str, body: Any) -> None:
     assert body["vendor_id"] == world.ids["A"]
 
 
+def check_submissions(world: World, actor: str, body: Any) -> None:
+    """Each vendor's members see its submissions; the foundation sees all."""
+    expected = {"owner_a": {"SA"}, "member_a": {"SA"}, "member_b": {"SB"}}.get(actor, {"SA", "SB"})
+    assert {s["id"] for s in items(body)} == {world.ids[name] for name in expected}
+
+
+def check_submission(world: World, actor: str, body: Any) -> None:
+    assert body["id"] == world.ids["SA"]
+    assert body["cpid"] == "cpid-lab-0"  # everyone who may read it is a member or the foundation
+    assert [v["eligible"] for v in body["verdicts"] if v["target"] == "platform"] == [True]
+
+
 def check_audit(world: World, actor: str, body: Any) -> None:
     assert {"vendor.create", "key.register", "product.create"} <= {e["action"] for e in items(body)}
 
@@ -345,6 +400,7 @@ class Row:
     official: str
     pending: str | None = None
     body: Body = None
+    data: Callable[[World], tuple[bytes, str]] | None = None  # a raw body and its content type
     note: str = ""
     check: Check | None = None
     audited: bool = True
@@ -630,6 +686,27 @@ ROWS = [
         body={"reason": "rotated out"},
     ),
     R("POST", "/v2/vendors/{B}/keys/{KB}/revoke", "401 403 403 200 403 200", body={"reason": "lost"}, note="B"),
+    # submissions: a vendor's are private to its members and the foundation, whatever its state;
+    # only members submit and attach evidence, and only with their own vendor's key
+    R(
+        "POST",
+        "/v2/submissions",
+        "401 201 201 403:unknown-key 403:unknown-key 403:unknown-key",
+        pending=SAME,
+        data=lambda w: (w.next_bundle, "application/json"),
+    ),
+    R("GET", "/v2/submissions", "401 200 200 200 200 200", check=check_submissions),
+    R("GET", "/v2/submissions/{SA}", "404 200 200 404 200 200", pending=SAME, check=check_submission),
+    R("GET", "/v2/submissions/{SA}/envelope", "404 200 200 404 200 200"),
+    R(
+        "PUT",
+        "/v2/submissions/{SA}/evidence",
+        "401 200 200 404 403 403",
+        data=lambda w: (EVIDENCE, "application/octet-stream"),
+        audited=False,
+        note="the stream stored already",
+    ),
+    R("GET", "/v2/submissions/{SA}/evidence", "401 200 200 404 200 200"),
     # the audit trail
     R("GET", "/v2/audit", "401 403 403 403 200 200", check=check_audit),
 ]
@@ -655,9 +732,12 @@ def test_authorization(app: Flask, client: FlaskClient, cell: Cell) -> None:
     headers = {} if cell.actor == "anonymous" else bearer(world.tokens[cell.actor])
     changes = cell.row.method != "GET"
     before = snapshot(app) if status >= 300 or changes else {}
-    response = client.open(
-        world.path(cell.row.path, cell.actor), method=cell.row.method, json=cell.row.json(world), headers=headers
-    )
+    path = world.path(cell.row.path, cell.actor)
+    if cell.row.data is not None:
+        data, kind = cell.row.data(world)
+        response = client.open(path, method=cell.row.method, data=data, content_type=kind, headers=headers)
+    else:
+        response = client.open(path, method=cell.row.method, json=cell.row.json(world), headers=headers)
     text = response.get_data(as_text=True)
     assert response.status_code == status, text
     if status < 300:

@@ -373,3 +373,53 @@ def test_regenerating_keeps_an_unchanged_private_key_file(tmp_path: Path) -> Non
     make_bundles.make(tmp_path)
     assert (tmp_path / make_bundles.TEST_KEY).read_bytes() == first
     assert (tmp_path / make_bundles.TEST_KEY).stat().st_mode & 0o077 == 0
+
+
+# --- the fast check and jsonschema agree ---------------------------------------------------------
+
+NAME = "tempest.api.compute.test_x.XTest.test_y[id-1]"
+
+
+def _lists(**lists: Any) -> dict[str, Any]:
+    return statement(**lists)
+
+
+FAST_CASES = {
+    "valid": statement(),
+    "a name of 512 characters": _lists(skippedTests=["t" * 512]),
+    "a name of 513 characters": _lists(skippedTests=["t" * 513]),
+    "an empty name": _lists(skippedTests=[""]),
+    "a number among the names": _lists(skippedTests=[NAME, 7]),
+    "null among the names": _lists(failedTests=[None]),
+    "a tab in a name": _lists(skippedTests=["a\tb"]),
+    "a line feed in a name": _lists(skippedTests=["a\nb"]),
+    "DEL in a name": _lists(skippedTests=["a\x7fb"]),
+    "non-ASCII names": _lists(skippedTests=["tempest.äöü.test[id-ü]", "テスト"]),
+    "a name twice in one list": _lists(skippedTests=[NAME, NAME]),
+    "not a list": _lists(skippedTests="x"),
+    "warned tests": _lists(warnedTests=[NAME]),
+    "a missing predicate field": statement(target=None),
+    "a wrong result": statement(result="WARNED"),
+}
+
+
+@pytest.mark.parametrize("document", FAST_CASES.values(), ids=FAST_CASES.keys())
+def test_the_fast_check_accepts_exactly_what_the_schema_accepts(document: dict[str, Any]) -> None:
+    schema_valid = not [p for p in bundle.schemas.problems(bundle.STATEMENT_SCHEMA, document)]
+    assert bundle._fast_valid(document) is schema_valid
+
+
+def test_the_fast_check_follows_a_smaller_max_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test-list bounds are read from the schema, not written twice."""
+    monkeypatch.setattr(bundle, "_test_list_rules", lambda: (3, 1, 512))  # the fixture passes 3 tests
+    assert bundle._fast_valid(statement(skippedTests=["a", "b", "c"]))
+    assert not bundle._fast_valid(statement(skippedTests=["a", "b", "c", "d"]))
+
+
+def test_a_lone_surrogate_is_reported_although_the_schema_allows_it() -> None:
+    document = statement(skippedTests=["bad\ud800name"])
+    assert bundle.schemas.problems(bundle.STATEMENT_SCHEMA, document) == []
+    assert not bundle._fast_valid(document)
+    assert bundle.statement_problems(document) == [
+        Problem("$.predicate.skippedTests[0]", "contains an unpaired surrogate")
+    ]
