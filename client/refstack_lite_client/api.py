@@ -2,15 +2,16 @@
 
 Idempotent requests are retried, with backoff, on connection errors and on 502/503/504 (a
 proxy in front of a restarting server); any request is retried when the connection could not
-be made at all, since then nothing was sent. The bearer token is kept out of every message,
-``repr`` and exception this module produces.
+be made at all, since then nothing was sent. A POST is retried likewise only when the caller
+says a repeat is safe (``repeatable=True``: the server answers a repeat with what it stored).
+The bearer token is kept out of every message, ``repr`` and exception this module produces.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -38,12 +39,14 @@ class ApiError(Exception):
         detail: str,
         type: str | None = None,
         problems: tuple[Problem, ...] = (),
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.status = status
         self.title = title
         self.detail = detail
         self.type = type
         self.problems = problems
+        self.extra = extra or {}  # the problem's other members, e.g. "existing" of a duplicate
         super().__init__(self.render())
 
     @property
@@ -54,13 +57,33 @@ class ApiError(Exception):
         return None
 
     def render(self) -> str:
-        lines = [f"{self.status} {self.title}: {self.detail}" if self.detail else f"{self.status} {self.title}"]
+        first = f"{self.status} {self.title}: {self.detail}" if self.detail else f"{self.status} {self.title}"
+        lines = [f"{first} [{self.slug}]" if self.slug else first]
         lines += [f"  {p.path}: {p.message}" for p in self.problems]
         return "\n".join(lines)
 
 
 class Unreachable(Exception):
-    """No answer from the server, after the retries."""
+    """No answer from the server, after the retries; ``attempts`` says how many were made."""
+
+    def __init__(self, message: str, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class _CountingRetry(Retry):
+    """urllib3's Retry, counting into ``failures`` every failed attempt of the current request."""
+
+    failures: list[int]
+
+    def new(self, **kw: Any) -> Self:
+        fresh = super().new(**kw)
+        fresh.failures = self.failures
+        return fresh
+
+    def increment(self, *args: Any, **kwargs: Any) -> Self:
+        self.failures[0] += 1
+        return super().increment(*args, **kwargs)
 
 
 class Api:
@@ -78,19 +101,27 @@ class Api:
         self.url = url.rstrip("/") + "/"
         self.timeout = timeout
         self._token = token
-        self._session = requests.Session()
-        self._session.headers["Accept"] = "application/json, application/problem+json"
-        if token:
-            self._session.headers["Authorization"] = f"Bearer {token}"
-        adapter = HTTPAdapter(max_retries=_retry_policy(retries, backoff))
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._failures = [0]
+        self._session = self._new_session(_retry_policy(retries, backoff, IDEMPOTENT, self._failures))
+        # a second session whose retries include POST, for requests the caller says may be repeated
+        self._repeatable = self._new_session(_retry_policy(retries, backoff, IDEMPOTENT | {"POST"}, self._failures))
+
+    def _new_session(self, policy: Retry) -> requests.Session:
+        session = requests.Session()
+        session.headers["Accept"] = "application/json, application/problem+json"
+        if self._token:
+            session.headers["Authorization"] = f"Bearer {self._token}"
+        adapter = HTTPAdapter(max_retries=policy)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
 
     def __repr__(self) -> str:
         return f"Api(url={self.url!r}, token={'set' if self._token else 'none'})"
 
     def close(self) -> None:
         self._session.close()
+        self._repeatable.close()
 
     def __enter__(self) -> Api:
         return self
@@ -119,14 +150,21 @@ class Api:
             raise ApiError(200, "Unexpected answer", f"the server sent a link to another site: {url}")
         return url
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Send a request; return the JSON answer (None for 204) or raise ApiError/Unreachable."""
+    def request(self, method: str, path: str, *, repeatable: bool = False, **kwargs: Any) -> Any:
+        """Send a request; return the JSON answer (None for 204) or raise ApiError/Unreachable.
+
+        ``repeatable``: retry this request like an idempotent one although its method is not
+        (a POST the server recognises when repeated). ``kwargs`` go to ``requests``.
+        """
         url = path if path.startswith(("http://", "https://")) else self.url + path.lstrip("/")
+        session = self._repeatable if repeatable else self._session
+        self._failures[0] = 0
         try:
-            response = self._session.request(method, url, timeout=self.timeout, **kwargs)
+            response = session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as err:
             # from None: the exception's request object carries the Authorization header
-            raise Unreachable(self._scrub(f"cannot reach {self.url.rstrip('/')}: {_reason(err)}")) from None
+            message = self._scrub(f"cannot reach {self.url.rstrip('/')}: {_reason(err)}")
+            raise Unreachable(message, attempts=max(self._failures[0], 1)) from None
         return self._answer(response)
 
     def _answer(self, response: requests.Response) -> Any:
@@ -150,20 +188,22 @@ class Api:
             for p in (listed if isinstance(listed, list) else [])
             if isinstance(p, dict)
         )
+        standard = ("type", "title", "status", "detail", "instance", "problems")
         return ApiError(
             status,
             self._scrub(str(body.get("title") or reason)),
             self._scrub(str(body.get("detail") or "")),
             type=body.get("type") if isinstance(body.get("type"), str) else None,
             problems=problems,
+            extra={name: value for name, value in body.items() if name not in standard},
         )
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._token, REDACTED) if self._token else text
 
 
-def _retry_policy(retries: int, backoff: float) -> Retry:
-    return Retry(
+def _retry_policy(retries: int, backoff: float, methods: frozenset[str], failures: list[int]) -> Retry:
+    policy = _CountingRetry(
         total=retries,
         connect=retries,
         read=retries,
@@ -171,10 +211,12 @@ def _retry_policy(retries: int, backoff: float) -> Retry:
         other=0,
         backoff_factor=backoff,
         status_forcelist=RETRY_STATUSES,
-        allowed_methods=IDEMPOTENT,
+        allowed_methods=methods,
         raise_on_status=False,  # the last 50x answer becomes an ApiError with the server's words
         respect_retry_after_header=True,
     )
+    policy.failures = failures
+    return policy
 
 
 def _json_or_none(response: requests.Response) -> Any:

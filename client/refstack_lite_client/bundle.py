@@ -17,6 +17,7 @@ import binascii
 import copy
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from functools import cache
 from typing import Any
 
 import fastjsonschema
+from jsonschema import Draft202012Validator
 
 from refstack_lite_client import keys, schemas
 from refstack_lite_client.schemas import Problem
@@ -170,7 +172,7 @@ def statement_problems(statement: object) -> list[Problem]:
     found: list[Problem] = []
     fast = _fast_valid(statement)
     if not fast:
-        found = [_plain(problem) for problem in schemas.problems(STATEMENT_SCHEMA, statement)]
+        found = [_plain(problem) for problem in _schema_problems(statement)]
         if found or not isinstance(statement, dict):
             return found
     assert isinstance(statement, dict)
@@ -250,6 +252,54 @@ def _test_list_rules() -> tuple[int, int, int]:
     if name["pattern"] != "^[^\\u0000-\\u001f\\u007f]+$" or defs["testList"].get("uniqueItems") is not True:
         raise RuntimeError("the testList schema changed: update _test_list_ok to match it")
     return defs["testList"]["maxItems"], name["minLength"], name["maxLength"]
+
+
+@cache
+def _light_checker() -> Draft202012Validator:
+    light = copy.deepcopy(schemas.load_schema(STATEMENT_SCHEMA))
+    light["$defs"]["testList"] = {"type": "array"}
+    return Draft202012Validator(light)
+
+
+@cache
+def _name_checker() -> Draft202012Validator:
+    return Draft202012Validator(schemas.load_schema(STATEMENT_SCHEMA)["$defs"]["testName"])
+
+
+def _schema_problems(statement: object) -> list[Problem]:
+    """The statement schema's problems, as jsonschema words them. jsonschema takes tens of
+    microseconds per test name, so the test lists are checked here and only the names that
+    break a rule go through it: a list of 100,000 names is refused in well under a second."""
+    found = schemas.problems_by(_light_checker(), statement)
+    predicate = statement.get("predicate") if isinstance(statement, dict) else None
+    if isinstance(predicate, dict):
+        for list_name in TEST_LISTS:
+            names = predicate.get(list_name)
+            if isinstance(names, list):
+                found.extend(_test_list_problems(f"$.predicate.{list_name}", names))
+    return sorted(found, key=lambda p: (p.path, p.message))
+
+
+def _test_list_problems(path: str, names: list[Any]) -> list[Problem]:
+    max_items, min_length, max_length = _test_list_rules()
+    if len(names) > max_items:
+        return [Problem(path, f"is too long: {len(names)} names, at most {max_items}")]
+    found: list[Problem] = []
+    for index, name in enumerate(names):
+        if type(name) is not str or not min_length <= len(name) <= max_length or not _printable(name):
+            found.extend(schemas.problems_by(_name_checker(), name, f"{path}[{index}]"))
+    strings = Counter(name for name in names if type(name) is str)
+    if len(strings) != strings.total():
+        twice = sorted(name for name, count in strings.items() if count > 1)[:3]
+        found.append(Problem(path, f"has non-unique elements: {', '.join(map(repr, twice))}"))
+    return found
+
+
+def _printable(name: str) -> bool:
+    try:
+        return not name.encode("utf-8").translate(None, _OTHER_BYTES)
+    except UnicodeEncodeError:  # reported by the statement checks, not by the schema
+        return True
 
 
 def _test_list_ok(names: list[Any]) -> bool:

@@ -1,4 +1,4 @@
-"""The ``refstack-lite-client`` command: make signing keys and manage a vendor's keys on a server."""
+"""The ``refstack-lite-client`` command: make and manage signing keys, sign results, submit them."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ import json
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import click
 
-from refstack_lite_client import keys
-from refstack_lite_client.api import Api, ApiError, Unreachable
+from refstack_lite_client import bundle, keys, results_file, submissions
+from refstack_lite_client.api import DEFAULT_RETRIES, Api, ApiError, Unreachable
+from refstack_lite_client.cli_common import ENV_PASSPHRASE, load_private_key, rfc3339_option
 from refstack_lite_client.config import ENV_TOKEN, ConfigError, Settings, config_dir, load
+from refstack_lite_client.sign_command import ChallengeFileError, sign_command
+from refstack_lite_client.submit_command import submissions_group, submit_command
 from refstack_lite_client.verify_command import verify_command
 
-ENV_PASSPHRASE = "REFSTACK_LITE_KEY_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
 DEFAULT_KEY_NAME = "signing_key"
 DEFAULT_RSA_BITS = 4096
 FINGERPRINT_PREFIX = "SHA256:"
@@ -32,7 +33,18 @@ class ChallengeRefused(Exception):
 
 
 # Failures with a message fit for a person: shown as one line on stderr, exit status 1.
-EXPECTED_ERRORS = (ApiError, Unreachable, ConfigError, keys.KeyFileError, keys.KeyRefused, ChallengeRefused)
+EXPECTED_ERRORS = (
+    ApiError,
+    Unreachable,
+    ConfigError,
+    keys.KeyFileError,
+    keys.KeyRefused,
+    ChallengeRefused,
+    results_file.ResultsFileError,
+    ChallengeFileError,
+    bundle.BundleRefused,
+    submissions.EvidenceRefused,
+)
 
 
 class _Group(click.Group):
@@ -61,7 +73,7 @@ class State:
                 click.echo(warning, err=True)
         return self._settings
 
-    def api(self) -> Api:
+    def api(self, retries: int = DEFAULT_RETRIES) -> Api:
         settings = self.settings()
         url = settings.require_url()
         if not settings.token:
@@ -71,7 +83,7 @@ class State:
             )
         if _plain_http_elsewhere(url):
             click.echo(f"warning: {url} is plain http: the API token crosses the network readable by anyone", err=True)
-        api = Api(url, settings.token)
+        api = Api(url, settings.token, retries=retries)
         click.get_current_context().call_on_close(api.close)
         return api
 
@@ -227,22 +239,6 @@ def _choose_vendor(state: State, api: Api, given: str | None) -> str:
     )
 
 
-def _load_private_key(path: Path) -> keys.PrivateKey:
-    """The key at ``path``, decrypted with the passphrase from the environment or a prompt."""
-    if keys.loose_permissions(path):
-        mode = path.stat().st_mode & 0o777
-        click.echo(f"warning: permissions {mode:04o} for '{path}' are too open (chmod 600 '{path}')", err=True)
-    secret = os.environ.get(ENV_PASSPHRASE)
-    if secret is not None:
-        return keys.load_private_key(path, secret.encode("utf-8"))
-    try:
-        return keys.load_private_key(path)
-    except keys.KeyNeedsPassphrase:
-        pass
-    prompted = click.prompt(f"Passphrase for {path}", hide_input=True, default="", show_default=False)
-    return keys.load_private_key(path, prompted.encode("utf-8"))
-
-
 def registration_bytes(challenge: dict[str, Any], vendor_id: str, fingerprint: str) -> bytes:
     """The challenge's message, once proven to be exactly this key's registration for this vendor.
 
@@ -316,7 +312,7 @@ def _comment_beside(path: Path) -> str:
 @click.pass_obj
 def keys_register(state: State, path: Path, vendor_id: str | None) -> None:
     """Register a key for a vendor, proving possession by signing the server's challenge."""
-    private = _load_private_key(path)
+    private = load_private_key(path)
     api = state.api()
     vendor_id = _choose_vendor(state, api, vendor_id)
     key = register_key(api, vendor_id, private, _comment_beside(path))
@@ -375,21 +371,6 @@ def _find_key(api: Api, vendor_id: str, fingerprint: str) -> dict[str, Any]:
     raise click.ClickException(f"vendor {vendor_id} has no key {wanted} ('keys list' shows its keys)")
 
 
-def _rfc3339(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an RFC 3339 time such as 2026-11-25T10:00:00Z") from None
-    if parsed.tzinfo is None:
-        raise click.BadParameter(f"{value!r} has no UTC offset, so it is ambiguous: add Z or an offset such as +01:00")
-    try:
-        return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    except OverflowError:
-        raise click.BadParameter(f"{value!r} is out of range") from None
-
-
 def _show_change(key: dict[str, Any]) -> None:
     click.echo(f"{key['fingerprint']}: {key['status']}")
 
@@ -412,7 +393,7 @@ def keys_retire(state: State, fingerprint: str, vendor_id: str | None) -> None:
 @click.option(
     "--compromised-since",
     metavar="TIME",
-    callback=_rfc3339,
+    callback=rfc3339_option,
     help="RFC 3339 time with an offset, e.g. 2026-11-25T10:00:00Z: what the key signed since then loses standing "
     "[default: now].",
 )
@@ -462,3 +443,6 @@ def challenge(state: State, vendor_id: str | None, output: Path | None) -> None:
 
 
 main.add_command(verify_command)
+main.add_command(sign_command)
+main.add_command(submit_command)
+main.add_command(submissions_group)

@@ -67,7 +67,12 @@ MAX_SHOWN_VALUE = 80
 
 def problems(name: str, document: object) -> list[Problem]:
     """Every way ``document`` breaks schema ``name``, sorted by location; empty when valid."""
-    found = [Problem(err.json_path, _message(err)) for err in validator(name).iter_errors(document)]
+    return problems_by(validator(name), document)
+
+
+def problems_by(checker: Draft202012Validator, document: object, prefix: str = "$") -> list[Problem]:
+    """Every way ``document`` breaks ``checker``'s schema, paths under ``prefix``, sorted."""
+    found = [Problem(prefix + err.json_path[1:], _message(err)) for err in checker.iter_errors(document)]
     return sorted(found, key=lambda p: (p.path, p.message))
 
 

@@ -22,10 +22,25 @@ def read_upload(limit: int) -> bytes:
         )
     if request.content_length is not None and request.content_length > limit:
         raise TooLarge(f"the body may be at most {limit} bytes", limit=limit)
-    raw = request.stream.read(limit + 1)
+    raw = _read(limit + 1)
     if len(raw) > limit:
         raise TooLarge(f"the body may be at most {limit} bytes", limit=limit)
     return _gunzip(raw, limit) if encoding == "gzip" else raw
+
+
+def _read(most: int) -> bytes:
+    """Up to ``most`` bytes of the body. One read may return less than was sent so far; reading
+    on until the stream ends makes Werkzeug refuse a body cut short of its Content-Length
+    (400) instead of handing over the part that arrived."""
+    parts: list[bytes] = []
+    size = 0
+    while size < most:
+        part = request.stream.read(min(_CHUNK, most - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:

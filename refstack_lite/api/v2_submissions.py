@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from refstack_lite.db import begin_writing, get_session
 from refstack_lite.errors import Forbidden, InvalidInput, NotFound, UnsupportedMediaType
 from refstack_lite.models import Submission, SubmissionVerdict
 from refstack_lite.services import native_intake, submissions
-from refstack_lite.services.actors import Actor
+from refstack_lite.services.actors import Actor, vendor_roles
 
 bp = Blueprint("v2_submissions", __name__, url_prefix="/v2/submissions")
 
@@ -149,9 +150,12 @@ def list_submissions() -> Response:
     )
 
 
-def _internals_for(actor: Actor) -> Any:
-    session = get_session()
-    return lambda s: submissions.can_see_internals(session, actor, s)
+def _internals_for(actor: Actor) -> Callable[[Submission], bool]:
+    """Whether the actor sees a listed submission's internals, with one query for the whole page."""
+    if actor.is_foundation:
+        return lambda _s: True
+    mine = vendor_roles(get_session(), actor)
+    return lambda s: s.vendor_id is not None and s.vendor_id in mine
 
 
 @bp.get("/<submission_id>")
@@ -171,10 +175,15 @@ def get_envelope(submission_id: str) -> Response:
     actor = current_actor()
     session = get_session()
     submission = submissions.get(session, actor, submission_id, with_verdicts=False)
+    if not submissions.can_see_internals(session, actor, submission):
+        # A public RefStack upload is readable by all, but its raw body carries the cloud id.
+        raise Forbidden(
+            "the bytes as received carry the cloud id: only the vendor's members and the foundation read them"
+        )
     kind = "application/vnd.dsse.envelope.v1+json" if submission.source == "v2" else "application/json"
     response = Response(submissions.envelope(session, submission), mimetype=kind)
     response.headers["Digest"] = "sha-256=" + _b64_digest(submission.envelope_digest)
-    if submission.signature is not None and submissions.can_see_internals(session, actor, submission):
+    if submission.signature is not None:
         response.headers["X-Signature"] = submission.signature
     return response
 
@@ -189,6 +198,7 @@ def put_evidence(submission_id: str) -> tuple[Response, int]:
     actor = current_actor()
     actor.require_user()
     session = get_session()
+    begin_writing(session)
     submission = submissions.get(session, actor, submission_id, with_verdicts=False)
     _require_type(EVIDENCE_TYPES)
     data = read_upload(_settings().max_upload_bytes)

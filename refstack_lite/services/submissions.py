@@ -141,6 +141,8 @@ def attach_evidence(
         raise Conflict(
             "the signed results name no evidence digest, so no evidence belongs to them", slug="no-evidence-expected"
         )
+    # Two uploads at once: the second waits here and then finds the first one's evidence.
+    session.execute(select(Submission.id).where(Submission.id == submission.id).with_for_update())
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     if digest != submission.evidence_digest:
         raise InvalidInput(

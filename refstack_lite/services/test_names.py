@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 from sqlalchemy import Engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from refstack_lite.models import TestName
 
@@ -71,6 +71,14 @@ def _committed(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ended without a commit (``close()`` discards it without a rollback
+    event) takes its ids with it; after a commit, ``_committed`` has emptied the list already."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def names_of(session: Session, ids: Sequence[int]) -> dict[int, str]:

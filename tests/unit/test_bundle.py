@@ -423,3 +423,18 @@ def test_a_lone_surrogate_is_reported_although_the_schema_allows_it() -> None:
     assert bundle.statement_problems(document) == [
         Problem("$.predicate.skippedTests[0]", "contains an unpaired surrogate")
     ]
+
+
+@pytest.mark.parametrize("document", FAST_CASES.values(), ids=FAST_CASES.keys())
+def test_the_statement_problems_are_where_jsonschema_finds_them(document: dict[str, Any]) -> None:
+    """The slow path checks test lists itself: the same places, at a fraction of the cost."""
+    ours = [p.path for p in bundle._schema_problems(document)]
+    assert ours == [p.path for p in bundle.schemas.problems(bundle.STATEMENT_SCHEMA, document)]
+
+
+def test_one_bad_name_among_100000_is_found() -> None:
+    """Only the bad name goes through jsonschema (all 100,000 of them took over 10 s)."""
+    names = [f"tempest.api.t.T.test_{index}" for index in range(99_999)] + ["bad\tname"]
+    problems = bundle.statement_problems(statement(skippedTests=names))
+    assert [p.path for p in problems] == ["$.predicate.skippedTests[99999]"]
+    assert problems[0].message.startswith("'bad\\tname' does not match")
