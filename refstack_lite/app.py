@@ -16,6 +16,7 @@ from refstack_lite.api import (
     openapi,
     problems,
     v1_guidelines,
+    v1_results,
     v2_accounts,
     v2_audit,
     v2_challenges,
@@ -45,6 +46,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     problems.register(app)
     app.before_request(bodies.refuse_unusable_text)
     app.register_blueprint(v1_guidelines.bp)
+    app.register_blueprint(v1_results.bp)
     for module in (
         v2_guidelines,
         v2_accounts,

@@ -258,12 +258,14 @@ def _test_list_rules() -> tuple[int, int, int]:
 def _light_checker() -> Draft202012Validator:
     light = copy.deepcopy(schemas.load_schema(STATEMENT_SCHEMA))
     light["$defs"]["testList"] = {"type": "array"}
-    return Draft202012Validator(light)
+    checker: Draft202012Validator = schemas.Validator(light)
+    return checker
 
 
 @cache
 def _name_checker() -> Draft202012Validator:
-    return Draft202012Validator(schemas.load_schema(STATEMENT_SCHEMA)["$defs"]["testName"])
+    checker: Draft202012Validator = schemas.Validator(schemas.load_schema(STATEMENT_SCHEMA)["$defs"]["testName"])
+    return checker
 
 
 def _schema_problems(statement: object) -> list[Problem]:

@@ -7,6 +7,8 @@ copy inside this package; an editable (source) install reads the repository fold
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -14,7 +16,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,30 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @cache
+def _ecma(pattern: str) -> re.Pattern[str]:
+    """``pattern`` as JSON Schema (ECMA-262) reads it: an unescaped ``$`` matches only at the end.
+    Python's ``$`` also matches before a final line feed, so ``^[a-z]+$`` would accept "abc\n"."""
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+def _pattern(
+    checker: Draft202012Validator, pattern: str, instance: object, schema: object
+) -> Iterator[ValidationError]:
+    if checker.is_type(instance, "string") and not _ecma(pattern).search(str(instance)):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# Draft 2020-12 with ECMA-262 ``$`` in patterns, as fastjsonschema (the fast checks) reads them.
+Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call]
+
+
+@cache
 def validator(name: str) -> Draft202012Validator:
     """Return a validator for schema ``name``, built once per process."""
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    checker: Draft202012Validator = Validator(schema)
+    return checker
 
 
 MAX_SHOWN_VALUE = 80

@@ -438,3 +438,20 @@ def test_one_bad_name_among_100000_is_found() -> None:
     problems = bundle.statement_problems(statement(skippedTests=names))
     assert [p.path for p in problems] == ["$.predicate.skippedTests[99999]"]
     assert problems[0].message.startswith("'bad\\tname' does not match")
+
+
+LINE_FEED_CASES = {
+    "a runner name": {"runner": {"refstack-lite-client\n": "0.1.0"}},
+    "a tool version": {"tools": {"tempest": "36.0.0\n"}},
+    "a target": {"target": "platform\n"},
+    "a test name": {"skippedTests": ["tempest.api.test_x\n"]},
+}
+
+
+@pytest.mark.parametrize("fields", LINE_FEED_CASES.values(), ids=LINE_FEED_CASES.keys())
+def test_a_value_ending_in_a_line_feed_is_refused_by_both_checks(fields: dict[str, Any]) -> None:
+    """JSON Schema's ``$`` matches only at the very end; Python's would also match before a final
+    line feed, letting the slow path accept what the fast one refuses."""
+    document = statement(**fields)
+    assert not bundle._fast_valid(document)
+    assert bundle.schemas.problems(bundle.STATEMENT_SCHEMA, document)

@@ -1,0 +1,213 @@
+"""RefStack's v1 results API, for the unmodified refstack-client: upload, list, read one.
+
+Answers in RefStack's shapes: ``201 {"test_id", "url"}``; errors ``{"title", "code"}`` (400, 404)
+or ``{"code", "title", "detail"}`` (401, 403, 409, 413, 415), with the full list of problems of
+a refused body under ``detail`` and ``problems``. Differences on purpose: every result item is
+validated (RefStack checked only the first), a missing name or a repeated test is a 400 (RefStack
+answered 500), a replayed upload is a 409 naming the stored one, and a body that says it is not
+JSON is a 415.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from werkzeug.http import HTTP_STATUS_CODES
+
+from refstack_lite import refstack_upload
+from refstack_lite.api.auth import current_actor
+from refstack_lite.api.problems import STATUS
+from refstack_lite.api.uploads import read_upload
+from refstack_lite.config import Settings
+from refstack_lite.db import begin_writing, get_session
+from refstack_lite.errors import (
+    InvalidInput,
+    NotFound,
+    RefstackError,
+    RequestRefused,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
+from refstack_lite.models import ProductVersion, Submission
+from refstack_lite.services import intake, refstack_intake, refstack_results
+from refstack_lite.services.actors import Actor
+
+bp = Blueprint("v1_results", __name__, url_prefix="/v1/results")
+
+PER_PAGE = 20  # RefStack's results_per_page
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"  # RefStack's input_date_format, and how it shows created_at
+SIGNED_NEEDS_LOGIN = "To see signed test results you need to authenticate"
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings
+
+
+@bp.errorhandler(RefstackError)
+def _refused(err: RefstackError) -> Response:
+    if not isinstance(err, RequestRefused):
+        raise err
+    status = next((STATUS[cls][0] for cls in type(err).__mro__ if cls in STATUS), 400)
+    body: dict[str, Any]
+    if isinstance(err, InvalidInput | NotFound):  # RefStack's ValidationError and NotFound shape
+        body = {"title": err.detail, "code": status}
+        if isinstance(err, InvalidInput) and err.problems:
+            body["detail"] = "\n".join(str(p) for p in err.problems)
+            body["problems"] = [{"path": p.path, "message": p.message} for p in err.problems]
+    else:  # RefStack's pecan.abort shape
+        body = {"code": status, "title": HTTP_STATUS_CODES.get(status, "Error"), "detail": err.detail}
+    if isinstance(err, intake.Duplicate):
+        body["test_id"] = err.existing
+        body["url"] = _url(err.existing)
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="refstack-lite"'
+    return response
+
+
+def _url(test_id: str) -> str:
+    return url_for("v1_results.get_result", test_id=test_id, _external=True)
+
+
+def _require_json() -> None:
+    """refstack-client sends ``Content-type: application/json``; no type at all is read as JSON too."""
+    kind = request.mimetype
+    if kind and kind != "application/json" and not kind.endswith("+json"):
+        raise UnsupportedMediaType(f"send the results as application/json, not {kind!r}")
+
+
+@bp.post("")
+@bp.post("/")
+def upload() -> tuple[Response, int]:
+    """Store one refstack-client upload; signed ones belong to the key's vendor."""
+    _require_json()
+    settings = _settings()
+    raw = read_upload(settings.max_upload_bytes)
+    checked = refstack_upload.check(raw, request.headers.get("X-Signature"), request.headers.get("X-Public-Key"))
+    session = get_session()
+    begin_writing(session)
+    policy = refstack_intake.Policy(settings.anonymous_uploads, settings.accepted_guidelines)
+    submission = refstack_intake.receive(session, checked, policy, datetime.now(UTC))
+    session.commit()
+    return jsonify({"test_id": submission.id, "url": _url(submission.id)}), 201
+
+
+@bp.get("/schema")
+def schema() -> Response:
+    """The JSON Schema of an upload, as RefStack served it."""
+    return jsonify(refstack_upload.SCHEMA)
+
+
+def _date(name: str) -> datetime | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=UTC)
+    except ValueError as err:
+        raise InvalidInput(f"Invalid date format: {err}") from err
+
+
+def _filters(actor: Actor) -> refstack_results.Listing:
+    start, end = _date("start_date"), _date("end_date")
+    if start is not None and end is not None and start > end:
+        raise InvalidInput("Invalid dates: start_date more than end_date")
+    signed = "signed" in request.args
+    if signed and actor.user is None:
+        raise InvalidInput(SIGNED_NEEDS_LOGIN)
+    return refstack_results.Listing(
+        cpid=request.args.get("cpid"),
+        received_from=start,
+        # created_at is shown to the second: the end date includes the whole second it names
+        received_until=None if end is None else end + timedelta(seconds=1),
+        signed=signed,
+    )
+
+
+def _page_number(total_pages: int) -> int:
+    """RefStack's rules: page 1 always exists; others must be whole numbers up to the last page."""
+    raw = request.args.get("page")
+    if raw is None:
+        return 1
+    try:
+        number = int(raw)
+    except ValueError as err:
+        raise InvalidInput("Invalid page number: The page number can not be converted to an integer") from err
+    if number == 1:
+        return 1
+    if number <= 0:
+        raise InvalidInput("Invalid page number: The page number less or equal zero.")
+    if number > total_pages:
+        raise InvalidInput("Invalid page number: The page number is greater than the total number of pages.")
+    return number
+
+
+def _version_json(version: ProductVersion | None, internals: bool) -> dict[str, Any] | None:
+    """RefStack's product_version, shown to the owner and the foundation, or when the product is public."""
+    if version is None or not (internals or version.product.public):
+        return None
+    product = version.product
+    return {
+        "id": version.id,
+        "version": version.version,
+        "cpid": version.cpid,
+        "product_info": {
+            "id": product.id,
+            "name": product.name,
+            "organization_id": product.vendor_id,
+            "public": product.public,
+        },
+    }
+
+
+def _result_json(submission: Submission, internals: bool) -> dict[str, Any]:
+    return {
+        "id": submission.id,
+        "created_at": submission.received_at.astimezone(UTC).strftime(DATE_FORMAT),
+        "duration_seconds": int((submission.finished_at - submission.started_at).total_seconds()),
+        "verification_status": 0,
+        "meta": {},
+        "product_version": _version_json(submission.product_version, internals),
+    }
+
+
+@bp.get("")
+@bp.get("/")
+def list_results() -> Response:
+    """20 uploads a page, newest first: the public ones, or with ``signed`` the caller's vendors'."""
+    actor = current_actor()
+    filters = _filters(actor)
+    session = get_session()
+    query = refstack_results.listing(session, actor, filters)
+    total_pages = math.ceil(refstack_results.count(session, query) / PER_PAGE)
+    number = _page_number(total_pages)
+    rows = refstack_results.page_of(session, query, (number - 1) * PER_PAGE, PER_PAGE)
+    # signed lists only the caller's vendors' uploads; the public list holds no vendor's
+    results = [{**_result_json(s, internals=filters.signed or actor.is_foundation), "url": _url(s.id)} for s in rows]
+    return jsonify({"results": results, "pagination": {"current_page": number, "total_pages": total_pages}})
+
+
+@bp.get("/<test_id>")
+def get_result(test_id: str) -> Response:
+    """One upload and its passed tests; a vendor's upload only to its members and the foundation."""
+    actor = current_actor()
+    session = get_session()
+    submission = session.get(Submission, test_id)
+    if submission is None or submission.source != "v1":
+        raise NotFound(f"Test result {test_id} not found")
+    user_role = refstack_results.role(session, actor, submission)
+    if user_role is None:
+        # RefStack's answer (not a 404): the upload exists, and this caller may not read it
+        raise Unauthenticated("this test result belongs to a vendor: send the token of one of its members")
+    internals = user_role != "user"
+    body = _result_json(submission, internals)
+    if internals:
+        body["cpid"] = submission.cpid
+    body["results"] = refstack_results.passed_names(session, submission)
+    body["user_role"] = user_role
+    return jsonify(body)

@@ -1,0 +1,79 @@
+"""Storing a checked RefStack (v1) upload (``refstack_upload.check``): a signed one belongs to its
+key's vendor, an unsigned one is public (where the deployment allows them) and never counts
+for certification. The results are evaluated against every guideline accepted now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from refstack_lite_client import keys
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from refstack_lite import guideline_registry
+from refstack_lite.errors import Unauthenticated
+from refstack_lite.models import GuidelineRevision, Product, ProductVersion, SigningKey, Submission
+from refstack_lite.refstack_upload import ANONYMOUS_DISABLED, UNKNOWN_KEY, Checked
+from refstack_lite.services import intake, signing_keys
+from refstack_lite.services.actors import Actor
+
+
+@dataclass(frozen=True)
+class Policy:
+    anonymous_uploads: bool
+    accepted_guidelines: int
+
+
+def receive(session: Session, checked: Checked, policy: Policy, now: datetime) -> Submission:
+    """Store a checked upload: a signed one as its key's vendor's, an unsigned one as public."""
+    key = None if checked.signer is None else _registered(session, checked.signer)
+    if key is None and not policy.anonymous_uploads:
+        raise Unauthenticated(ANONYMOUS_DISABLED, slug="anonymous-disabled")
+    if key is not None:
+        signing_keys.require_usable(key, now)
+    incoming = intake.Incoming(
+        source="v1",
+        raw=checked.raw,
+        envelope_digest=checked.digest,
+        payload_digest=checked.digest,
+        vendor=None if key is None else key.vendor,
+        key=key,
+        signature=checked.signature,
+        passed=checked.tests,
+        failed=(),
+        skipped=(),
+        started_at=now - timedelta(seconds=checked.duration_seconds),
+        finished_at=now,
+        public=key is None,
+        cpid=checked.cpid,
+        product_version=None if key is None else _version_of(session, key.vendor_id, checked.cpid),
+    )
+    actor = Actor(None, label="refstack-client" if key is None else f"key:{key.fingerprint}")
+    return intake.receive(session, actor, incoming, accepted_revisions(session, policy.accepted_guidelines), now)
+
+
+def _registered(session: Session, signer: keys.VendorKey) -> SigningKey:
+    key = session.scalar(
+        select(SigningKey).where(SigningKey.fingerprint == signer.fingerprint).options(joinedload(SigningKey.vendor))
+    )
+    if key is None:
+        raise Unauthenticated(UNKNOWN_KEY, slug="unknown-key")
+    return key
+
+
+def _version_of(session: Session, vendor_id: str, cpid: str) -> ProductVersion | None:
+    """The vendor's one product version with this cpid, as RefStack associated signed uploads."""
+    if not cpid:
+        return None
+    matches = session.scalars(
+        select(ProductVersion).join(Product).where(Product.vendor_id == vendor_id, ProductVersion.cpid == cpid).limit(2)
+    ).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+def accepted_revisions(session: Session, window: int) -> list[GuidelineRevision]:
+    """The current revision of every guideline its program accepts now."""
+    revisions = guideline_registry.current_revisions(session)
+    accepted = guideline_registry.accepted_names(revisions, window)
+    return [r for r in revisions if r.guideline.name in accepted]
