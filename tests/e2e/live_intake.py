@@ -12,7 +12,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from refstack_lite import migrate
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of, make_engine
-from tests.conftest import REPO, require
+from tests.conftest import REPO
+from tests.e2e.processes import free_port
 from tests.functional.submission_helpers import Vendor, ready_vendor
 from tests.identity import make_user
 
@@ -37,30 +36,6 @@ ENTRYPOINT = REPO / "scripts" / "entrypoint.sh"
 START_TIMEOUT = 45.0
 STOP_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 60.0
-
-
-def postgres_base_url() -> str:
-    """REFSTACK_LITE_TEST_POSTGRES_URL; skips (fails in CI) without it."""
-    base = os.environ.get("REFSTACK_LITE_TEST_POSTGRES_URL")
-    require(bool(base), "REFSTACK_LITE_TEST_POSTGRES_URL is not set")
-    assert base is not None
-    return base
-
-
-@contextmanager
-def own_postgres_database(prefix: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database named after ``prefix`` and this process; dropped afterwards."""
-    url = make_url(postgres_base_url())
-    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def psycopg_dsn(url: str) -> str:
@@ -80,13 +55,6 @@ def prepared_vendor(url: str) -> tuple[Vendor, Any]:
     app.config["TESTING"] = True
     token = make_user(app, "alice")
     return ready_vendor(app, app.test_client(), token), app
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

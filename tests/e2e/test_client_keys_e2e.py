@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import requests
 
 from tests.conftest import require
 from tests.e2e.conftest import isolated_env, run
+from tests.e2e.processes import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -26,13 +26,6 @@ BIN = Path(sys.executable).parent
 SERVER = BIN / "refstack-lite"
 CLIENT = BIN / "refstack-lite-client"
 START_TIMEOUT = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 @dataclass(frozen=True)
@@ -90,7 +83,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server_env = isolated_env(HOME=str(home), REFSTACK_LITE_DATABASE_URL=f"sqlite:///{home / 'keys.sqlite3'}")
     run([str(SERVER), "db", "upgrade"], env=server_env, cwd=home)
     token = run([str(SERVER), "users", "create", "alice", "--email", "alice@example.org"], env=server_env, cwd=home)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = home / "server.log"
     with log.open("wb") as out:
@@ -173,7 +166,7 @@ def test_failures_are_one_line_without_traceback(server: Server) -> None:
     assert done.stderr == "Error: 401 Authentication required: the API token is not known\n"
     assert wrong not in done.stdout + done.stderr
 
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     done = server.failing_client("--url", closed, "keys", "list", "--vendor", "v")
     assert done.stderr.startswith(f"Error: cannot reach {closed}: ")
     assert done.stderr.count("\n") == 1, done.stderr  # urllib3's retry warnings stay quiet

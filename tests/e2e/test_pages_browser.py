@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import require
+from tests.e2e.processes import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.interop, pytest.mark.slow]
 
@@ -59,13 +59,6 @@ def chromium_path() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -92,7 +85,7 @@ def server(
     for command in (["db", "upgrade"], ["guidelines", "import", str(demo_dir), str(interop_dir)]):
         done = subprocess.run([str(CLI), *command], env=env, capture_output=True, text=True, timeout=60, check=False)
         assert done.returncode == 0, f"refstack-lite {' '.join(command)} failed:\n{done.stdout}{done.stderr}"
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = folder / "serve.log"
     with log.open("wb") as out:

@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import time
 import zipfile
@@ -23,11 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import REPO, require
+from tests.conftest import REPO
 from tests.e2e.conftest import Venv, Wheels, make_venv, run
+from tests.e2e.processes import free_port, own_postgres_database
 
 pytestmark = pytest.mark.slow
 
@@ -126,13 +124,6 @@ def test_installed_command_line(server_venv: Venv) -> None:
 # --- the production start ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _get(port: int, path: str) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
@@ -160,20 +151,8 @@ def production_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> I
     if request.param == "sqlite":
         yield "sqlite:///" + str(tmp_path / "production.sqlite3")
         return
-    base = os.environ.get("REFSTACK_LITE_TEST_POSTGRES_URL")
-    require(bool(base), "REFSTACK_LITE_TEST_POSTGRES_URL is not set")
-    assert base is not None
-    url = make_url(base)
-    name = "rl_e2e_" + secrets.token_hex(6)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with own_postgres_database("rl_e2e") as url:
+        yield url
 
 
 @pytest.fixture
@@ -181,7 +160,7 @@ def started(server_venv: Venv, production_database_url: str, tmp_path: Path) -> 
     """``scripts/entrypoint.sh`` running in production mode from the installed wheels."""
     runtime = tmp_path / "run"  # gunicorn's control socket goes here, not into ~/.gunicorn
     runtime.mkdir(mode=0o700)
-    port = _free_port()
+    port = free_port()
     env = server_venv.env(
         HOME=str(tmp_path),
         XDG_RUNTIME_DIR=str(runtime),
@@ -287,7 +266,7 @@ def test_entrypoint_refuses_production_without_a_real_secret(
         XDG_RUNTIME_DIR=str(tmp_path),
         REFSTACK_LITE_ENV="production",
         REFSTACK_LITE_DATABASE_URL="sqlite:///" + str(database),
-        REFSTACK_LITE_BIND=f"127.0.0.1:{_free_port()}",
+        REFSTACK_LITE_BIND=f"127.0.0.1:{free_port()}",
         WEB_CONCURRENCY="2",
     )
     if secret is not None:

@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 
 from refstack_lite.db import engine_of
 from refstack_lite.models import AuditEvent, Submission, SubmissionChallenge, SubmissionVerdict
-from tests.e2e.live_intake import Server, dispose, own_postgres_database, prepared_vendor, running_server
+from tests.e2e.live_intake import Server, dispose, prepared_vendor, running_server
+from tests.e2e.processes import own_postgres_database
 
 pytestmark = pytest.mark.slow
 

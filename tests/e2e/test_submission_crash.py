@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 import psycopg
 import pytest
 
-from tests.e2e.live_intake import dispose, own_postgres_database, prepared_vendor, psycopg_dsn, running_server
+from tests.e2e.live_intake import dispose, prepared_vendor, psycopg_dsn, running_server
+from tests.e2e.processes import own_postgres_database
 
 pytestmark = pytest.mark.slow
 

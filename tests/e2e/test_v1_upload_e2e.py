@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tests.conftest import REPO, interop_path, require
 from tests.e2e.conftest import isolated_env, run
+from tests.e2e.processes import free_port
 from tests.functional.submission_helpers import required_names
 
 pytestmark = pytest.mark.slow
@@ -35,13 +35,6 @@ BIN = Path(sys.executable).parent
 LOAD_UPLOAD = REPO.parent / "shared" / "perf" / "load_upload.py"
 START_TIMEOUT = 45.0
 GUIDELINE = "2020.06"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 @dataclass(frozen=True)
@@ -85,7 +78,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("v1-e2e")
-    port = _free_port()
+    port = free_port()
     env = isolated_env(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / "xdg"),

@@ -9,11 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-# The helpers assert; have pytest rewrite them as it does test modules, for readable failures.
-pytest.register_assert_rewrite("tests.functional.api_helpers")
-
-from tests.functional.api_helpers import new_vendor  # noqa: E402
-from tests.identity import make_user  # noqa: E402
+from tests.functional.api_helpers import new_vendor
+from tests.identity import make_user
 
 
 @pytest.fixture

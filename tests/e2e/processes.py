@@ -1,0 +1,46 @@
+"""What the end-to-end tests share to run real servers: a free loopback port and a PostgreSQL
+database of their own."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import require
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def postgres_base_url() -> str:
+    """REFSTACK_LITE_TEST_POSTGRES_URL; skips (fails in CI) without it."""
+    base = os.environ.get("REFSTACK_LITE_TEST_POSTGRES_URL")
+    require(bool(base), "REFSTACK_LITE_TEST_POSTGRES_URL is not set")
+    assert base is not None
+    return base
+
+
+@contextmanager
+def own_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database named after ``prefix`` and this process; dropped afterwards."""
+    url = make_url(postgres_base_url())
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
