@@ -33,6 +33,8 @@ def begin_writing(session: Session) -> None:
     reads and then writes, such as an intake, therefore takes the write lock when it begins and
     waits for it there. Other databases begin as usual.
     """
+    if session.get_bind().dialect.name != "sqlite":
+        return
     session.commit()
     session.connection(execution_options=WRITE_FIRST)
 

@@ -65,7 +65,14 @@ class CapabilityReport:
 
     def summary_json(self) -> dict[str, Any]:
         """``to_json`` with the passed names replaced by their count: what a stored report keeps."""
-        return {**self.to_json(), "passed": len(self.passed)}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "passed": len(self.passed),
+            "failed": list(self.failed),
+            "flagged_ignored": list(self.flagged_ignored),
+            "aliases_used": dict(self.aliases_used),
+        }
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,9 @@ class Verdict:
 
     def to_json(self) -> dict[str, Any]:
         """A stable, JSON-ready dict for storage (lists sorted, keys fixed)."""
+        return {**self._head(), "capabilities": [c.to_json() for c in self.capabilities]}
+
+    def _head(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "guideline_id": self.guideline_id,
@@ -110,13 +120,12 @@ class Verdict:
             "totals": self.totals.to_json(),
             "requires_platform": list(self.requires_platform),
             "undefined_capabilities": list(self.undefined_capabilities),
-            "capabilities": [c.to_json() for c in self.capabilities],
         }
 
     def summary_json(self) -> dict[str, Any]:
         """``to_json`` without the passed names (counted instead): the report stored per verdict.
         The names themselves are in the submission, and the full report can be recomputed."""
-        return {**self.to_json(), "capabilities": [c.summary_json() for c in self.capabilities]}
+        return {**self._head(), "capabilities": [c.summary_json() for c in self.capabilities]}
 
 
 def _match(test: Test, passed: Set[str]) -> str | None:

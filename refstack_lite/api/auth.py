@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import g, request
 
-from refstack_lite.db import get_session
+from refstack_lite.db import begin_writing, get_session
 from refstack_lite.errors import Unauthenticated
 from refstack_lite.services import accounts
 from refstack_lite.services.actors import ANONYMOUS, Actor
@@ -30,7 +30,10 @@ def _authenticate(header: str | None) -> Actor:
     if scheme.lower() != "bearer" or not secret:
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'", slug="invalid-token")
     session = get_session()
-    token, touched = accounts.authenticate(session, secret, datetime.now(UTC))
-    if touched:  # keep last_used_at even if the request itself fails
+    now = datetime.now(UTC)
+    token, due = accounts.authenticate(session, secret, now)
+    if due:  # kept even if the request itself fails; written as a writer from the start (SQLite)
+        begin_writing(session)
+        token.last_used_at = now
         session.commit()
     return Actor(token.user, token_expires_at=token.expires_at)

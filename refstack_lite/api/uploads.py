@@ -25,6 +25,11 @@ def read_upload(limit: int) -> bytes:
     raw = _read(limit + 1)
     if len(raw) > limit:
         raise TooLarge(f"the body may be at most {limit} bytes", limit=limit)
+    if request.content_length is not None and len(raw) < request.content_length:
+        # gunicorn ends the input where the client stopped sending, without an error.
+        raise InvalidInput(
+            f"the body ended after {len(raw)} of the {request.content_length} bytes announced", slug="truncated-body"
+        )
     return _gunzip(raw, limit) if encoding == "gzip" else raw
 
 

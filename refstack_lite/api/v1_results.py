@@ -22,7 +22,7 @@ from refstack_lite.api.auth import current_actor
 from refstack_lite.api.problems import STATUS
 from refstack_lite.api.uploads import read_upload
 from refstack_lite.config import Settings
-from refstack_lite.db import begin_writing, get_session
+from refstack_lite.db import get_session
 from refstack_lite.errors import (
     InvalidInput,
     NotFound,
@@ -90,7 +90,6 @@ def upload() -> tuple[Response, int]:
     raw = read_upload(settings.max_upload_bytes)
     checked = refstack_upload.check(raw, request.headers.get("X-Signature"), request.headers.get("X-Public-Key"))
     session = get_session()
-    begin_writing(session)
     policy = refstack_intake.Policy(settings.anonymous_uploads, settings.accepted_guidelines)
     submission = refstack_intake.receive(session, checked, policy, datetime.now(UTC))
     session.commit()

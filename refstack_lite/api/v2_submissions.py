@@ -105,7 +105,6 @@ def create_submission() -> tuple[Response, int, dict[str, str]]:
     settings = _settings()
     raw = read_upload(settings.max_upload_bytes)
     session = get_session()
-    begin_writing(session)
     policy = native_intake.Policy(accept_unchallenged=settings.accept_unchallenged)
     submission = native_intake.receive(session, actor, raw, policy, datetime.now(UTC))
     session.commit()

@@ -142,9 +142,9 @@ def revoke_token(session: Session, actor: Actor, token_id: str, now: datetime) -
 
 
 def authenticate(session: Session, secret: str, now: datetime) -> tuple[ApiToken, bool]:
-    """The token (with its user), and whether its ``last_used_at`` moved on (the caller
-    commits that at once, so it is kept even when the request fails). Unknown, expired and revoked
-    tokens are all a 401; the detail says which."""
+    """The token (with its user), and whether its ``last_used_at`` is due to move on to ``now``
+    (the caller writes that at once, so it is kept even when the request fails). Unknown, expired
+    and revoked tokens are all a 401; the detail says which."""
     token = session.scalar(
         select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)).options(joinedload(ApiToken.user))
     )
@@ -154,7 +154,5 @@ def authenticate(session: Session, secret: str, now: datetime) -> tuple[ApiToken
         raise Unauthenticated("the API token has been revoked", slug="invalid-token")
     if token.expires_at is not None and token.expires_at <= now:
         raise Unauthenticated("the API token has expired", slug="invalid-token")
-    touched = token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION
-    if touched:
-        token.last_used_at = now
-    return token, touched
+    due = token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION
+    return token, due

@@ -95,14 +95,24 @@ def receive(
     revisions: Sequence[GuidelineRevision],
     now: datetime,
 ) -> Submission:
-    """Store ``incoming`` and its verdicts for every valid target of each of ``revisions``.
+    """Evaluate ``incoming`` against every valid target of each of ``revisions``, then ``store`` it."""
+    return store(session, actor, incoming, evaluate(session, incoming.passed, revisions), now)
+
+
+def store(
+    session: Session,
+    actor: Actor,
+    incoming: Incoming,
+    verdicts: Sequence[tuple[GuidelineRevision, eligibility.Verdict]],
+    now: datetime,
+) -> Submission:
+    """Store ``incoming`` with its ``verdicts`` (from ``evaluate``).
 
     The returned submission has its vendor, key, revision and verdicts loaded, so a receipt
-    needs no further query. Raises ``Duplicate`` when the same results are stored already (also
-    when a concurrent request stored them first) and ``Conflict`` when the challenge was used
-    meanwhile.
+    needs no further query. Raises ``Duplicate`` when the same results are stored already (the
+    unique digests find it, also when a concurrent request stored them first) and ``Conflict``
+    when the challenge was used meanwhile.
     """
-    refuse_duplicate(session, incoming.envelope_digest, incoming.payload_digest)
     if incoming.challenge is not None:
         _claim(session, incoming, now)
     ids = test_names.intern(session, [*incoming.passed, *incoming.failed, *incoming.skipped])
@@ -144,7 +154,6 @@ def receive(
         if existing is None:
             raise
         raise Duplicate(existing) from None
-    verdicts = evaluate(session, incoming.passed, revisions)
     rows = [
         SubmissionVerdict(
             submission_id=submission.id,

@@ -3,7 +3,8 @@
 The steps run in the design's order and the first failure answers: envelope schema, key lookup
 by key id among the caller's vendors' keys, signature over the exact bytes, statement schema,
 then the key's standing, the guideline snapshot and target, the product, the challenge and the
-times, and last the duplicate check inside ``intake.receive``.
+times. ``intake.store`` then claims the challenge and stores; the unique digests refuse a
+duplicate.
 """
 
 from __future__ import annotations
@@ -20,11 +21,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from refstack_lite import guideline_registry
+from refstack_lite.db import begin_writing
 from refstack_lite.errors import Conflict, Forbidden, InvalidInput
 from refstack_lite.models import Guideline as GuidelineRow
-from refstack_lite.models import GuidelineRevision, Product, ProductVersion, SigningKey, Submission, SubmissionChallenge
+from refstack_lite.models import (
+    GuidelineRevision,
+    Membership,
+    Product,
+    ProductVersion,
+    SigningKey,
+    Submission,
+    SubmissionChallenge,
+)
 from refstack_lite.services import intake, signing_keys
-from refstack_lite.services.actors import Actor, vendor_roles
+from refstack_lite.services.actors import Actor
 
 
 @dataclass(frozen=True)
@@ -34,15 +44,22 @@ class Policy:
 
 def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: datetime) -> Submission:
     """Verify and store one envelope sent by ``actor``; raises a ``RequestRefused`` on any fault."""
-    actor.require_user()
-    mine = vendor_roles(session, actor)
+    user = actor.require_user()
     found: dict[str, SigningKey] = {}
 
     def key_for(keyid: str) -> keys.VendorKey | None:
+        """The key with this id if it belongs to one of the caller's vendors."""
         key = session.scalar(
-            select(SigningKey).where(SigningKey.fingerprint == keyid).options(joinedload(SigningKey.vendor))
+            select(SigningKey)
+            .join(Membership, Membership.vendor_id == SigningKey.vendor_id)
+            .where(
+                SigningKey.fingerprint == keyid,
+                Membership.user_id == user.id,
+                Membership.accepted_at.is_not(None),
+            )
+            .options(joinedload(SigningKey.vendor))
         )
-        if key is None or key.vendor_id not in mine:
+        if key is None:
             return None
         found[keyid] = key
         return keys.parse_public_key(key.public_key)
@@ -100,7 +117,9 @@ def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: dat
         challenge=challenge,
         evidence_digest=None if evidence is None else evidence["subunit"]["digest"],
     )
-    return intake.receive(session, actor, incoming, [revision], now)
+    verdicts = intake.evaluate(session, incoming.passed, [revision])
+    begin_writing(session)  # everything above only read: SQLite takes its write lock from here
+    return intake.store(session, actor, incoming, verdicts, now)
 
 
 def _time(text: str) -> datetime:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from refstack_lite import guideline_registry
+from refstack_lite.db import begin_writing
 from refstack_lite.errors import Unauthenticated
 from refstack_lite.models import GuidelineRevision, Product, ProductVersion, SigningKey, Submission
 from refstack_lite.refstack_upload import ANONYMOUS_DISABLED, UNKNOWN_KEY, Checked
@@ -50,7 +51,9 @@ def receive(session: Session, checked: Checked, policy: Policy, now: datetime) -
         product_version=None if key is None else _version_of(session, key.vendor_id, checked.cpid),
     )
     actor = Actor(None, label="refstack-client" if key is None else f"key:{key.fingerprint}")
-    return intake.receive(session, actor, incoming, accepted_revisions(session, policy.accepted_guidelines), now)
+    verdicts = intake.evaluate(session, incoming.passed, accepted_revisions(session, policy.accepted_guidelines))
+    begin_writing(session)  # everything above only read: SQLite takes its write lock from here
+    return intake.store(session, actor, incoming, verdicts, now)
 
 
 def _registered(session: Session, signer: keys.VendorKey) -> SigningKey:

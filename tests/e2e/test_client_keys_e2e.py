@@ -163,7 +163,7 @@ def test_keygen_register_list_revoke(server: Server, vendor: str, ssh_keygen: st
 def test_failures_are_one_line_without_traceback(server: Server) -> None:
     wrong = "rlt_not_a_real_token_at_all"
     done = server.failing_client("keys", "list", REFSTACK_LITE_TOKEN=wrong)
-    assert done.stderr == "Error: 401 Authentication required: the API token is not known\n"
+    assert done.stderr == "Error: 401 Authentication required: the API token is not known [invalid-token]\n"
     assert wrong not in done.stdout + done.stderr
 
     closed = f"http://127.0.0.1:{free_port()}"

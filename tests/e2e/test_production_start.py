@@ -93,7 +93,7 @@ print(json.dumps({
     "client": refstack_lite_client.__file__,
     "schema_dir": str(schemas.schema_dir()),
     "schema_names": schemas.schema_names(),
-    "validator": type(validator).__name__,
+    "validator": type(validator).META_SCHEMA["$id"],
     "demo_is_valid": validator.is_valid(document),
     "migrations_dir": str(migrate.migrations_dir()),
     "demo_data": str(demo),
@@ -111,7 +111,7 @@ def test_installed_packages_read_their_own_files(server_venv: Venv) -> None:
     assert Path(found["schema_dir"]).name == "schemas"
     assert (Path(found["migrations_dir"]) / "env.py").is_file()
     assert found["schema_names"] == sorted(p.name for p in (REPO / "schemas").iterdir())
-    assert found["validator"] == "Draft202012Validator"
+    assert found["validator"] == "https://json-schema.org/draft/2020-12/schema"
     assert found["demo_is_valid"] is True
 
 
