@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -18,35 +18,24 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-WRITE_FIRST = {"sqlite_begin": "IMMEDIATE"}
-
-
 def begin_writing(session: Session) -> None:
-    """Start the session's next transaction as a writer.
+    """On SQLite, end the session's transaction and begin the next one holding the write lock.
 
-    SQLite cannot upgrade a read transaction to a write when another connection wrote after it
-    began (SQLITE_BUSY_SNAPSHOT, which its busy timeout does not wait out). A transaction that
-    reads and then writes, such as an intake, therefore takes the write lock when it begins and
-    waits for it there. Other databases begin as usual.
+    pysqlite begins a transaction only at the first write, so reads before it see the latest
+    data; but reads and then writes that must not interleave with another writer (two uploads of
+    the same evidence) need the lock first: ``BEGIN IMMEDIATE`` waits for it (busy timeout) and
+    keeps it to the commit. Other databases lock rows instead (``FOR UPDATE``) and need nothing.
     """
     if session.get_bind().dialect.name != "sqlite":
         return
     session.commit()
-    session.connection(execution_options=WRITE_FIRST)
-
-
-def _sqlite_begin(connection: Connection) -> None:
-    # pysqlite's own implicit BEGIN is off (isolation_level None): we say when and how to begin.
-    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

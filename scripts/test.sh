@@ -6,4 +6,6 @@ scripts/bootstrap.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/pytest "$@"
+# One worker per core (pytest-xdist); REFSTACK_LITE_TEST_WORKERS=0 runs in this process.
+# loadgroup keeps the tests that build wheels on one worker, so they build them once.
+.venv/bin/pytest -n "${REFSTACK_LITE_TEST_WORKERS:-auto}" --dist loadgroup "$@"

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import create_engine, delete, func, select, text
+from sqlalchemy.engine import make_url
 
 from refstack_lite import migrate
 from refstack_lite.app import create_app
@@ -50,7 +51,23 @@ def interop_dir() -> Path:
 
 
 def _postgres_url() -> str | None:
-    return os.environ.get("REFSTACK_LITE_TEST_POSTGRES_URL") or None
+    """REFSTACK_LITE_TEST_POSTGRES_URL, or under pytest-xdist a database of this worker's own
+    beside it (``<name>_gw0``, created when missing): workers empty their database after every
+    test, so they cannot share one."""
+    base = os.environ.get("REFSTACK_LITE_TEST_POSTGRES_URL") or None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if base is None or worker is None:
+        return base
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

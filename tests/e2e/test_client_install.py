@@ -10,7 +10,7 @@ from refstack_lite_client.guideline import Guideline
 from tests.conftest import REPO
 from tests.e2e.conftest import Venv, Wheels, make_venv, run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheels")]  # the wheels are built once per worker
 
 SERVER_ONLY = {"flask", "sqlalchemy", "alembic", "werkzeug", "gunicorn", "psycopg", "refstack-lite"}
 DEMO = REPO / "refstack_lite" / "demo_data" / "widgets.2026.05.json"

@@ -27,7 +27,7 @@ from tests.conftest import REPO
 from tests.e2e.conftest import Venv, Wheels, make_venv, run
 from tests.e2e.processes import free_port, own_postgres_database
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheels")]  # the wheels are built once per worker
 
 ENTRYPOINT = REPO / "scripts" / "entrypoint.sh"
 SECRET = secrets.token_hex(32)  # 64 characters

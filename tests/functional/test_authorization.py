@@ -32,12 +32,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client import bundle, keys
+from refstack_lite_client.guideline import Guideline
 from sqlalchemy import Integer, insert, select, text
 
-from refstack_lite.db import engine_of
+from refstack_lite import guideline_registry
+from refstack_lite.db import engine_of, get_session
+from refstack_lite.demo import DEMO_GUIDELINE, guideline_documents
 from refstack_lite.models import Base
 from tests.functional.api_helpers import PROBLEM, PROBLEM_TYPE, snapshot
-from tests.functional.submission_helpers import GUIDELINE, import_guidelines, required_names
 from tests.identity import bearer, make_user
 
 ACTORS = ("anonymous", "owner_a", "member_a", "member_b", "reviewer", "admin")
@@ -113,17 +115,19 @@ class Builder:
         return str(self(actor, "POST", f"/v2/vendors/{vendor}/keys", self.challenge(actor, vendor, private))["id"])
 
     def bundle(self, actor: str, vendor: str, private: keys.PrivateKey, digest: str, run: int) -> bytes:
-        """A signed 2020.06 platform run of the vendor's (``run`` tells runs apart), with evidence."""
+        """A signed run of the vendor's against the small demo guideline (``run`` tells runs apart,
+        and run 0 passes every required test), with evidence. A small guideline keeps the world's
+        rows few: each cell copies all of them."""
         nonce = self(actor, "POST", "/v2/challenges", {"vendor_id": vendor})["nonce"]
         now = datetime.now(UTC).replace(microsecond=0)
         results = bundle.Results(
-            guideline_id=GUIDELINE,
+            guideline_id=DEMO_GUIDELINE,
             guideline_digest=digest,
-            target="platform",
+            target=DEMO_TARGET,
             started_at=now - timedelta(minutes=1),
             finished_at=now,
             runner={"refstack-lite-client": "0.1.0"},
-            passed=tuple(required_names(GUIDELINE)[run:]),
+            passed=tuple(demo_required()[run:]),
             cpid=f"cpid-lab-{run}",  # no version has it: deleting versions stays possible
             challenge=nonce,
             evidence_digest="sha256:" + hashlib.sha256(EVIDENCE).hexdigest(),
@@ -139,6 +143,15 @@ class Builder:
 
 
 EVIDENCE = b"a subunit stream"
+DEMO_TARGET = "widgets"
+
+
+@cache
+def demo_required() -> list[str]:
+    """The demo guideline's required tests, as a runner names them."""
+    (document,) = [d for d in guideline_documents() if d.file_name == f"{DEMO_GUIDELINE}.json"]
+    guideline = Guideline.from_bytes(document.raw)
+    return sorted(entry.test.list_entry() for entry in guideline.tests_for(DEMO_TARGET))
 
 
 def build_world(app: Flask, state: str) -> World:
@@ -166,7 +179,12 @@ def build_world(app: Flask, state: str) -> World:
     vb = call.version("member_b", pb, "2.0", "cpid-b")
     kb = call.key("member_b", b, key_b)
     next_key = call.challenge("owner_a", a, key_next)
-    digest = import_guidelines(app, GUIDELINE)[GUIDELINE]
+    with app.app_context():
+        session = get_session()
+        documents = [d for d in guideline_documents() if d.file_name == f"{DEMO_GUIDELINE}.json"]
+        (outcome,) = guideline_registry.import_documents(session, documents, datetime.now(UTC))
+        session.commit()
+    digest = "sha256:" + outcome.digest
     sa = call.submit("owner_a", call.bundle("owner_a", a, key_a, digest, 0))
     evidence = call.client.put(
         f"/v2/submissions/{sa}/evidence",
@@ -373,7 +391,7 @@ def check_submissions(world: World, actor: str, body: Any) -> None:
 def check_submission(world: World, actor: str, body: Any) -> None:
     assert body["id"] == world.ids["SA"]
     assert body["cpid"] == "cpid-lab-0"  # everyone who may read it is a member or the foundation
-    assert [v["eligible"] for v in body["verdicts"] if v["target"] == "platform"] == [True]
+    assert [(v["target"], v["eligible"]) for v in body["verdicts"]] == [(DEMO_TARGET, True)]
 
 
 def check_audit(world: World, actor: str, body: Any) -> None:
