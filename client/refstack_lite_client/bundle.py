@@ -184,14 +184,21 @@ def statement_problems(statement: object) -> list[Problem]:
     found.extend(_overlaps(lists, checked=fast))
     if statement["subject"][0]["digest"]["sha256"] != passed_digest(predicate["passedTests"]):
         found.append(Problem("$.subject[0].digest.sha256", "is not the SHA-256 of the sorted passedTests"))
-    times = {name: _time(predicate[name]) for name in ("startedAt", "finishedAt")}
+    found.extend(time_problems(predicate, "$.predicate", "startedAt", "finishedAt"))
+    return sorted(found, key=lambda p: (p.path, p.message))
+
+
+def time_problems(document: Mapping[str, str], where: str, start: str, finish: str) -> list[Problem]:
+    """The two times of ``document`` (already RFC 3339 by their pattern) are real and in order."""
+    found: list[Problem] = []
+    times = {name: _time(document[name]) for name in (start, finish)}
     for name, moment in times.items():
         if moment is None:
-            found.append(Problem(f"$.predicate.{name}", f"{predicate[name]!r} is not a real date and time"))
-    started, finished = times["startedAt"], times["finishedAt"]
+            found.append(Problem(f"{where}.{name}", f"{document[name]!r} is not a real date and time"))
+    started, finished = times[start], times[finish]
     if started is not None and finished is not None and finished < started:
-        found.append(Problem("$.predicate.finishedAt", "is before startedAt"))
-    return sorted(found, key=lambda p: (p.path, p.message))
+        found.append(Problem(f"{where}.{finish}", f"is before {start}"))
+    return found
 
 
 def verify(envelope_bytes: bytes, key_for: Callable[[str], keys.VendorKey | None]) -> Verified:

@@ -147,14 +147,7 @@ def _file_digest(evidence: Path, path: Path) -> str:
 
 def _run_problems(document: dict[str, Any]) -> list[Problem]:
     """What the schema cannot say: real times in order, some results, one outcome per test."""
-    found: list[Problem] = []
-    times = {name: _time(document[name]) for name in ("started_at", "finished_at")}
-    for name, moment in times.items():
-        if moment is None:
-            found.append(Problem(f"$.{name}", f"{document[name]!r} is not a real date and time"))
-    started, finished = times["started_at"], times["finished_at"]
-    if started is not None and finished is not None and finished < started:
-        found.append(Problem("$.finished_at", "is before started_at"))
+    found = bundle.time_problems(document, "$", "started_at", "finished_at")
     tests = document["tests"]
     if not tests["passed"] and not tests["failed"]:
         found.append(Problem("$.tests", "no test results: passed and failed are both empty"))
@@ -166,10 +159,3 @@ def _run_problems(document: dict[str, Any]) -> list[Problem]:
             else:
                 seen[name] = outcome
     return found
-
-
-def _time(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:  # the schema's pattern lets 2026-02-30 through
-        return None

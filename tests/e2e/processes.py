@@ -6,9 +6,14 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
+import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -44,3 +49,17 @@ def own_postgres_database(prefix: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    """Wait for ``url``/healthz to answer 200; fail with the server's log if it exits or never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the server exited {proc.returncode}:\n{log.read_text(errors='replace')}"
+        try:
+            if requests.get(url + "/healthz", timeout=5).status_code == 200:
+                return
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a worker still booting
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the server did not answer /healthz within {timeout}s:\n{log.read_text(errors='replace')}")

@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ import requests
 
 from tests.conftest import require
 from tests.e2e.conftest import isolated_env, run
-from tests.e2e.processes import free_port
+from tests.e2e.processes import free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 
@@ -54,19 +53,6 @@ class Server:
         return response.json()
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"the server exited {proc.returncode}:\n{log.read_text(errors='replace')}"
-        try:
-            if requests.get(url + "/healthz", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the server did not answer /healthz within {START_TIMEOUT}s:\n{log.read_text(errors='replace')}")
-
-
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
@@ -96,7 +82,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_up(url, proc, log)
+        wait_until_up(url, proc, log, START_TIMEOUT)
         client_env = isolated_env(
             HOME=str(home),
             XDG_CONFIG_HOME=str(home / "xdg"),

@@ -13,7 +13,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tests.conftest import REPO, interop_path, require
 from tests.e2e.conftest import isolated_env, run
-from tests.e2e.processes import free_port
+from tests.e2e.processes import free_port, wait_until_up
 from tests.functional.submission_helpers import required_names
 
 pytestmark = pytest.mark.slow
@@ -48,19 +47,6 @@ class Server:
         response = requests.get(self.url + path, headers={"Authorization": f"Bearer {self.token}"}, timeout=10)
         assert response.status_code == 200, response.text
         return response.json()
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"the server exited {proc.returncode}:\n{log.read_text(errors='replace')}"
-        try:
-            if requests.get(url + "/healthz", timeout=5).status_code == 200:
-                return
-        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a worker still booting
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the server did not answer /healthz within {START_TIMEOUT}s:\n{log.read_text(errors='replace')}")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -109,7 +95,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             start_new_session=True,
         )
     try:
-        _wait_until_up(url, proc, log)
+        wait_until_up(url, proc, log, START_TIMEOUT)
         secret = token.stdout.strip()
         auth = {"Authorization": f"Bearer {secret}"}
         vendor = requests.post(url + "/v2/vendors", json={"name": "Acme"}, headers=auth, timeout=10).json()["id"]
