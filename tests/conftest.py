@@ -22,7 +22,9 @@ from refstack_lite.models import Base, Guideline, GuidelineRevision
 
 # Helpers that assert, imported by tests in more than one folder: rewritten as test modules are,
 # for readable failures. Registered here, before any test module can import them.
-pytest.register_assert_rewrite("tests.functional.api_helpers", "tests.functional.submission_helpers")
+pytest.register_assert_rewrite(
+    "tests.functional.api_helpers", "tests.functional.client_helpers", "tests.functional.submission_helpers"
+)
 
 REPO = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

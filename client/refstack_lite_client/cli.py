@@ -17,10 +17,24 @@ import click
 
 from refstack_lite_client import bundle, keys, results_file, submissions
 from refstack_lite_client.api import DEFAULT_RETRIES, Api, ApiError, Unreachable
-from refstack_lite_client.cli_common import ENV_PASSPHRASE, load_private_key, rfc3339_option
+from refstack_lite_client.cli_common import (
+    ENV_PASSPHRASE,
+    choose_vendor,
+    issue_challenge,
+    load_private_key,
+    rfc3339_option,
+)
 from refstack_lite_client.config import ENV_TOKEN, ConfigError, Settings, config_dir, load
+from refstack_lite_client.import_command import import_command
+from refstack_lite_client.junit_results import CorruptReport
+from refstack_lite_client.required_tests import RequiredTestsError
+from refstack_lite_client.run_command import run_command
+from refstack_lite_client.runner import RunnerError
 from refstack_lite_client.sign_command import ChallengeFileError, sign_command
+from refstack_lite_client.status_command import status_command
 from refstack_lite_client.submit_command import submissions_group, submit_command
+from refstack_lite_client.subunit_results import CorruptStream
+from refstack_lite_client.tests_command import tests_command
 from refstack_lite_client.verify_command import verify_command
 
 DEFAULT_KEY_NAME = "signing_key"
@@ -44,6 +58,10 @@ EXPECTED_ERRORS = (
     ChallengeFileError,
     bundle.BundleRefused,
     submissions.EvidenceRefused,
+    RequiredTestsError,
+    RunnerError,
+    CorruptStream,
+    CorruptReport,
 )
 
 
@@ -53,6 +71,9 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except Unreachable as err:
+            tries = f"{err.attempts} attempts" if err.attempts != 1 else "1 attempt"
+            raise click.ClickException(f"{err}\ngave up after {tries}; try again when the server is up") from None
         except EXPECTED_ERRORS as err:
             raise click.ClickException(str(err)) from None
 
@@ -218,27 +239,6 @@ def _vendor_path(vendor_id: str, *rest: str) -> str:
     return "/".join(["v2/vendors", quote(vendor_id, safe=""), "keys", *(quote(p, safe="") for p in rest)])
 
 
-def _choose_vendor(state: State, api: Api, given: str | None) -> str:
-    """--vendor, else the config file's vendor, else the user's only vendor."""
-    chosen = given or state.settings().vendor
-    if chosen:
-        return chosen
-    me = api.get("v2/users/me")
-    accepted = [v for v in me.get("vendors", []) if v.get("accepted")]
-    if len(accepted) == 1:
-        return str(accepted[0]["id"])
-    if not accepted:
-        raise click.ClickException(
-            "you are not a member of any vendor: create one (POST /v2/vendors) or accept an invitation, "
-            "then name it with --vendor"
-        )
-    listing = "\n".join(f"  {v['id']}  {v['name']}" for v in accepted)
-    raise click.ClickException(
-        f"you are a member of {len(accepted)} vendors; choose one with --vendor VENDOR_ID "
-        f'(or vendor = "..." in {state.settings().config_path}):\n{listing}'
-    )
-
-
 def registration_bytes(challenge: dict[str, Any], vendor_id: str, fingerprint: str) -> bytes:
     """The challenge's message, once proven to be exactly this key's registration for this vendor.
 
@@ -314,7 +314,7 @@ def keys_register(state: State, path: Path, vendor_id: str | None) -> None:
     """Register a key for a vendor, proving possession by signing the server's challenge."""
     private = load_private_key(path)
     api = state.api()
-    vendor_id = _choose_vendor(state, api, vendor_id)
+    vendor_id = choose_vendor(state, api, vendor_id)
     key = register_key(api, vendor_id, private, _comment_beside(path))
     click.echo(f"Registered:  {key['fingerprint']}")
     click.echo(f"Algorithm:   {key['algorithm']} ({key['bits']} bits)")
@@ -345,7 +345,7 @@ def table(rows: list[tuple[str, ...]]) -> str:
 def keys_list(state: State, vendor_id: str | None, as_json: bool) -> None:
     """List the vendor's keys, whatever their status."""
     api = state.api()
-    vendor_id = _choose_vendor(state, api, vendor_id)
+    vendor_id = choose_vendor(state, api, vendor_id)
     found = list(api.items(_vendor_path(vendor_id)))
     if as_json:
         click.echo(json.dumps(found, indent=2))
@@ -382,7 +382,7 @@ def _show_change(key: dict[str, Any]) -> None:
 def keys_retire(state: State, fingerprint: str, vendor_id: str | None) -> None:
     """Retire a key (rotation): it signs nothing new; what it signed stays valid."""
     api = state.api()
-    vendor_id = _choose_vendor(state, api, vendor_id)
+    vendor_id = choose_vendor(state, api, vendor_id)
     key = _find_key(api, vendor_id, fingerprint)
     _show_change(api.post(_vendor_path(vendor_id, key["id"], "retire")))
 
@@ -404,7 +404,7 @@ def keys_revoke(
 ) -> None:
     """Revoke a key: distrust it from --compromised-since (or from now)."""
     api = state.api()
-    vendor_id = _choose_vendor(state, api, vendor_id)
+    vendor_id = choose_vendor(state, api, vendor_id)
     key = _find_key(api, vendor_id, fingerprint)
     body: dict[str, Any] = {"reason": reason}
     if compromised_since is not None:
@@ -428,9 +428,9 @@ def challenge(state: State, vendor_id: str | None, output: Path | None) -> None:
     file to the machine that runs the tests.
     """
     api = state.api()
-    vendor_id = _choose_vendor(state, api, vendor_id)
-    issued = api.post("v2/challenges", {"vendor_id": vendor_id})
-    text = json.dumps({**issued, "server": api.url}, indent=2) + "\n"
+    vendor_id = choose_vendor(state, api, vendor_id)
+    issued = issue_challenge(api, vendor_id)
+    text = json.dumps(issued, indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
         return
@@ -446,3 +446,7 @@ main.add_command(verify_command)
 main.add_command(sign_command)
 main.add_command(submit_command)
 main.add_command(submissions_group)
+main.add_command(tests_command)
+main.add_command(run_command)
+main.add_command(import_command)
+main.add_command(status_command)

@@ -1,14 +1,20 @@
-"""Pieces shared by the command modules: opening a private key file, reading a time option."""
+"""Pieces shared by the command modules: opening a private key file, reading a time option,
+choosing the vendor, asking for a submission challenge."""
 
 from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from refstack_lite_client import keys
+from refstack_lite_client.api import Api
+
+if TYPE_CHECKING:
+    from refstack_lite_client.cli import State
 
 ENV_PASSPHRASE = "REFSTACK_LITE_KEY_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
 
@@ -50,3 +56,30 @@ def rfc3339_option(ctx: click.Context, param: click.Parameter, value: str | None
         return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
     except OverflowError:
         raise click.BadParameter(f"{value!r} is out of range") from None
+
+
+def choose_vendor(state: State, api: Api, given: str | None) -> str:
+    """--vendor, else the config file's vendor, else the user's only vendor."""
+    chosen = given or state.settings().vendor
+    if chosen:
+        return chosen
+    me = api.get("v2/users/me")
+    accepted = [v for v in me.get("vendors", []) if v.get("accepted")]
+    if len(accepted) == 1:
+        return str(accepted[0]["id"])
+    if not accepted:
+        raise click.ClickException(
+            "you are not a member of any vendor: create one (POST /v2/vendors) or accept an invitation, "
+            "then name it with --vendor"
+        )
+    listing = "\n".join(f"  {v['id']}  {v['name']}" for v in accepted)
+    raise click.ClickException(
+        f"you are a member of {len(accepted)} vendors; choose one with --vendor VENDOR_ID "
+        f'(or vendor = "..." in {state.settings().config_path}):\n{listing}'
+    )
+
+
+def issue_challenge(api: Api, vendor_id: str) -> dict[str, Any]:
+    """A new submission challenge for the vendor, with the server's URL added (``server``)."""
+    issued: dict[str, Any] = api.post("v2/challenges", {"vendor_id": vendor_id})
+    return {**issued, "server": api.url}

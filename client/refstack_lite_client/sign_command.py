@@ -60,14 +60,14 @@ def read_challenge(value: str) -> tuple[str, dict[str, object] | None]:
     return nonce, document
 
 
-def challenge_problems(results: bundle.Results, challenge: dict[str, object], now: datetime) -> list[Problem]:
-    """What the server would refuse about ``results`` under this challenge document: expired, or
-    a run that started before the challenge was issued."""
+def challenge_problems(started_at: datetime, challenge: dict[str, object], now: datetime) -> list[Problem]:
+    """What the server would refuse about a run started at ``started_at`` under this challenge
+    document: expired, or a run that started before the challenge was issued."""
     found: list[Problem] = []
     expires, issued = _time(challenge.get("expires_at")), _time(challenge.get("issued_at"))
     if expires is not None and expires <= now:
         found.append(Problem("challenge", f"expired at {challenge['expires_at']}; fetch a new one and run again"))
-    if issued is not None and results.started_at < issued - CLOCK_SKEW:
+    if issued is not None and started_at < issued - CLOCK_SKEW:
         found.append(
             Problem(
                 "challenge",
@@ -185,7 +185,7 @@ def sign_command(
             )
         results = replace(results, challenge=nonce)
         if document is not None:
-            problems += challenge_problems(results, document, datetime.now(UTC))
+            problems += challenge_problems(results.started_at, document, datetime.now(UTC))
     if guideline_file is not None:
         problems += guideline_problems(results, guideline_file)
     if problems:

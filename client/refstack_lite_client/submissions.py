@@ -23,9 +23,12 @@ from refstack_lite_client.api import Api, ApiError
 
 BUNDLE_SUFFIX = ".dsse.json"
 EVIDENCE_SUFFIX = ".subunit"
+RECEIPT_SUFFIX = ".receipt.json"
 GZIP_ABOVE = 64 * 1024  # bytes; smaller bodies are sent as they are
 ENVELOPE_TYPE = "application/json"
 EVIDENCE_TYPE = "application/vnd.subunit.v2"
+OTHER_EVIDENCE_TYPE = "application/octet-stream"
+SUBUNIT_V2_SIGNATURE = b"\xb3"
 
 
 class EvidenceRefused(ValueError):
@@ -67,6 +70,11 @@ def evidence_beside(bundle_path: Path) -> Path:
     return bundle_path.with_name(stem + EVIDENCE_SUFFIX)
 
 
+def receipt_beside(bundle_path: Path) -> Path:
+    """Where ``submit`` keeps the receipt: ``run.dsse.json`` → ``run.receipt.json``."""
+    return evidence_beside(bundle_path).with_suffix(RECEIPT_SUFFIX)
+
+
 def check_evidence(envelope: bytes, evidence: bytes) -> str:
     """The digest of ``evidence`` once it proves to be what the bundle names; raises ``EvidenceRefused``."""
     named = evidence_digest_of(envelope)
@@ -104,7 +112,8 @@ def submit(api: Api, envelope: bytes, evidence: bytes | None = None) -> Submitte
 
 def upload_evidence(api: Api, submission_id: str, evidence: bytes) -> dict[str, Any]:
     """PUT the subunit stream of a stored submission (a repeat changes nothing)."""
-    answer: dict[str, Any] = api.request("PUT", _path(submission_id, "evidence"), **_body(evidence, EVIDENCE_TYPE))
+    kind = EVIDENCE_TYPE if evidence[:1] == SUBUNIT_V2_SIGNATURE else OTHER_EVIDENCE_TYPE  # v1 is text
+    answer: dict[str, Any] = api.request("PUT", _path(submission_id, "evidence"), **_body(evidence, kind))
     return answer
 
 

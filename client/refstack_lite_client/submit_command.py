@@ -136,6 +136,8 @@ def submit_command(state: State, bundle_path: Path, evidence: Path | None, as_js
             f"run the same submit again later: a repeat is safe"
         ) from None
     receipt = done.receipt
+    receipt_path = submissions.receipt_beside(bundle_path)
+    receipt_path.write_text(json.dumps(receipt, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if as_json:
         _echo_json(receipt)
         if done.duplicate:
@@ -144,6 +146,7 @@ def submit_command(state: State, bundle_path: Path, evidence: Path | None, as_js
         said = "Already stored: " if done.duplicate else "Stored:     "
         click.echo(f"{said}{receipt['id']}" + (" (submitted before; this is its receipt)" if done.duplicate else ""))
         click.echo("\n".join(receipt_lines(receipt)))
+        click.echo(f"Receipt:    {receipt_path} (refstack-lite-client status {receipt_path})")
     if stream is not None:
         try:
             uploaded = submissions.upload_evidence(api, receipt["id"], stream)
@@ -253,6 +256,11 @@ def submissions_show(state: State, submission_id: str, with_tests: bool, as_json
     if as_json:
         _echo_json(found)
         return
+    click.echo("\n".join(submission_lines(found, with_tests)))
+
+
+def submission_lines(found: dict[str, Any], with_tests: bool = False) -> list[str]:
+    """A submission as ``show`` prints it: the receipt, and per target the capabilities with failures."""
     lines = [f"Submission: {found['id']} ({found['source']})", *receipt_lines(found)]
     verdicts = sorted(found["verdicts"], key=lambda v: v["target"])
     failing = [(v, capability_lines(v)) for v in verdicts]
@@ -267,4 +275,4 @@ def submissions_show(state: State, submission_id: str, with_tests: bool, as_json
             names = found["tests"][outcome]
             lines.append(f"{outcome.capitalize()} tests ({len(names)}):")
             lines += [f"  {name}" for name in names]
-    click.echo("\n".join(lines))
+    return lines

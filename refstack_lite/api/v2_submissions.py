@@ -25,6 +25,7 @@ bp = Blueprint("v2_submissions", __name__, url_prefix="/v2/submissions")
 
 ENVELOPE_TYPES = ("application/json", "application/vnd.dsse.envelope.v1+json")
 EVIDENCE_TYPES = ("application/octet-stream", "application/vnd.subunit.v2")
+SUBUNIT_V2_SIGNATURE = b"\xb3"
 
 
 def _settings() -> Settings:
@@ -224,6 +225,8 @@ def get_evidence(submission_id: str) -> Response:
     evidence = submissions.evidence_of(session, submission, with_content=True)
     if evidence is None:
         raise NotFound(f"submission {submission_id} has no evidence uploaded", slug="no-evidence")
-    response = Response(evidence.content, mimetype="application/vnd.subunit.v2")
+    # a subunit v1 stream (text, from older runners) is evidence too, but not of the v2 type
+    is_v2 = evidence.content[:1] == SUBUNIT_V2_SIGNATURE
+    response = Response(evidence.content, mimetype=EVIDENCE_TYPES[1] if is_v2 else EVIDENCE_TYPES[0])
     response.headers["Digest"] = "sha-256=" + _b64_digest(evidence.digest)
     return response

@@ -105,3 +105,33 @@ def test_client_refuses_a_broken_guideline(client_venv: Venv) -> None:
     problems = client_venv.python_json(REFUSE)
     assert problems
     assert any(p.startswith("$.capabilities") for p in problems)
+
+
+RUNS = REPO / "tests" / "fixtures" / "runs"
+
+
+def test_installed_client_lists_tests_and_imports_results_offline(client_venv: Venv) -> None:
+    """The wheel's command works with nothing but its own dependencies: the load list of a local
+    guideline, then a results file from a subunit v2 stream and from a JUnit report."""
+    client = str(client_venv.bin / "refstack-lite-client")
+    env = client_venv.env(XDG_CONFIG_HOME=str(client_venv.workdir / "xdg"))
+    listed = run(
+        [client, "tests", "--guideline-file", str(DEMO), "--target", "widgets"], cwd=client_venv.workdir, env=env
+    )
+    assert listed.stdout.splitlines() == sorted(
+        set(Guideline.from_bytes(DEMO.read_bytes()).refstack_test_list("widgets", ["required"]))
+    )
+    for source, evidence in (("tempest-like.v2.subunit", True), ("tempest-like.junit.xml", False)):
+        output = client_venv.workdir / f"{source}.json"
+        times = ("--started-at", "2026-11-20T09:30:00Z", "--finished-at", "2026-11-20T09:31:00Z")
+        subject = ("--guideline-file", str(DEMO), "--target", "widgets", "--cpid", "cloud-1")
+        run(
+            [client, "import", str(RUNS / source), *subject, "-o", str(output), *times],
+            cwd=client_venv.workdir,
+            env=env,
+        )
+        document = json.loads(output.read_text())
+        assert len(document["tests"]["passed"]) == 6
+        assert len(document["tests"]["failed"]) == 2
+        assert len(document["tests"]["skipped"]) == 2
+        assert ("evidence" in document) is evidence

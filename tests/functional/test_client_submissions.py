@@ -19,19 +19,26 @@ import pytest
 import requests
 from click.testing import Result
 from flask import Flask
-from flask.testing import FlaskClient
 from refstack_lite_client import bundle, keys, results_file, submissions
 from refstack_lite_client.api import Api, Unreachable
 from refstack_lite_client.sign_command import signed_bundle
 
 from tests.conftest import interop_path
 from tests.functional.api_helpers import unchanged
-from tests.functional.submission_helpers import GUIDELINE, Vendor, ready_vendor, required_names
-from tests.functional.test_client_cli import Client, _serve, fails, ok
-from tests.identity import bearer, make_user
+from tests.functional.client_helpers import Client, fails, ok, serve
+from tests.functional.submission_helpers import GUIDELINE, Vendor, required_names
+from tests.identity import bearer
+
+pytestmark = pytest.mark.usefixtures("client_env")  # no settings from the machine running the tests
 
 EVIDENCE = b"\xb3\x29\x01\x0csubunit v2 stream of the run\n" * 40
 PASSPHRASE = "correct horse"
+
+
+@pytest.fixture
+def cli(server: str, vendor: Vendor) -> Client:
+    """The client as alice (``cli`` elsewhere is Flask's command runner)."""
+    return Client(server, vendor.token)
 
 
 @pytest.fixture
@@ -48,34 +55,8 @@ def server(app: Flask, requests_seen: list[tuple[str, str, str | None]]) -> Iter
         answer: Iterable[bytes] = app(environ, start_response)
         return answer
 
-    with _serve(recording) as url:
+    with serve(recording) as url:
         yield url
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("REFSTACK_LITE_URL", "REFSTACK_LITE_TOKEN", "REFSTACK_LITE_CONFIG", "REFSTACK_LITE_KEY_PASSPHRASE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-
-
-@pytest.fixture
-def vendor(app: Flask, client: FlaskClient) -> Vendor:
-    """Alice's vendor with a registered key, a product version and guideline 2020.06 imported."""
-    return ready_vendor(app, client, make_user(app, "alice"))
-
-
-@pytest.fixture
-def cli(server: str, vendor: Vendor) -> Client:
-    return Client(server, vendor.token)
-
-
-@pytest.fixture
-def key_file(vendor: Vendor, tmp_path: Path) -> Path:
-    """The vendor's registered key, in a file."""
-    path = tmp_path / "signing_key"
-    keys.write_private_key(path, vendor.key)
-    return path
 
 
 def write_results(folder: Path, results: bundle.Results, name: str = "run", evidence: bytes | None = None) -> Path:
@@ -460,7 +441,7 @@ def hanging_up() -> Iterator[tuple[str, list[bytes]]]:
     listener.settimeout(0.2)
     stop = threading.Event()
 
-    def serve() -> None:
+    def answer_nothing() -> None:
         while not stop.is_set():
             try:
                 conn, _ = listener.accept()
@@ -470,7 +451,7 @@ def hanging_up() -> Iterator[tuple[str, list[bytes]]]:
                 conn.settimeout(2)
                 received.append(conn.recv(65536))
 
-    thread = threading.Thread(target=serve, daemon=True)
+    thread = threading.Thread(target=answer_nothing, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}", received

@@ -655,8 +655,11 @@ def submission_paths() -> JSON:
                 "The subunit stream (the vendor's members and the foundation)",
                 {
                     "200": {
-                        "description": "the stream as uploaded",
-                        "content": {"application/vnd.subunit.v2": {"schema": {"type": "string"}}},
+                        "description": "the stream as uploaded: subunit v2, or octet-stream for a subunit v1 stream",
+                        "content": {
+                            "application/vnd.subunit.v2": {"schema": {"type": "string"}},
+                            "application/octet-stream": {"schema": {"type": "string"}},
+                        },
                     }
                 },
                 security=REQUIRED,

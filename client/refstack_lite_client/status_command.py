@@ -1,0 +1,68 @@
+"""``refstack-lite-client status``: where a submission stands: its verdicts and any certification."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from refstack_lite_client import submissions
+from refstack_lite_client.submit_command import submission_lines
+
+if TYPE_CHECKING:
+    from refstack_lite_client.cli import State
+
+
+def submission_id_of(value: str) -> str:
+    """``value`` itself, or the id in the receipt file it names (``run.receipt.json``)."""
+    path = Path(value).expanduser()
+    if not path.is_file():
+        if value.endswith(".json") or "/" in value:
+            raise click.ClickException(f"{value}: no such receipt file (name a submission by its id or its receipt)")
+        return value
+    try:
+        receipt = json.loads(path.read_bytes())
+    except (OSError, ValueError) as err:
+        raise click.ClickException(f"{path}: not a receipt file ({err})") from None
+    found = receipt.get("id") if isinstance(receipt, dict) else None
+    if not isinstance(found, str):
+        raise click.ClickException(f"{path}: not a receipt file (it names no submission id)")
+    return found
+
+
+def certification_lines(found: dict[str, Any]) -> list[str]:
+    """The certifications the server reports for the submission, when it reports any."""
+    if "certifications" not in found:
+        return []
+    certifications = found["certifications"] or []
+    if not certifications:
+        return ["Certification: none requested with this submission"]
+    lines = ["Certifications:"]
+    for item in certifications:
+        said = f"  {item.get('program', '?')}: {item.get('status', '?')}"
+        if item.get("expires_at"):
+            said += f" (until {item['expires_at']})"
+        if item.get("reason"):
+            said += f": {item['reason']}"
+        lines.append(said)
+    return lines
+
+
+@click.command("status")
+@click.argument("submission", metavar="ID|RECEIPT")
+@click.option("--json", "as_json", is_flag=True, help="Print the server's JSON.")
+@click.pass_obj
+def status_command(state: State, submission: str, as_json: bool) -> None:
+    """Show where a submission stands: per target eligible or not (and why), and any certification.
+
+    Name it by its id or by the receipt file 'submit' and 'run --submit' write (RUN.receipt.json).
+    Exit status 0 whatever the verdicts.
+    """
+    submission_id = submission_id_of(submission)  # a bad receipt file is named before any server is needed
+    found = submissions.get(state.api(), submission_id)
+    if as_json:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    click.echo("\n".join([*submission_lines(found), *certification_lines(found)]))
