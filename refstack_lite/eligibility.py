@@ -27,15 +27,15 @@ computed on the server and failing closed:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from typing import Any
 
 from refstack_lite_client.guideline import POWERED_PLATFORMS, Guideline, Test
+from refstack_lite_client.required_tests import ATTRIBUTES
 
 FORMAT = 1  # version of the ``to_json`` layout
-_ATTRIBUTES = re.compile(r"\[.*\]")
+_ATTRIBUTES = ATTRIBUTES  # one definition with the client's, which matches its runs to guidelines
 _NAMED_IN_REASON = 5
 
 

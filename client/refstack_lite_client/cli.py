@@ -62,6 +62,7 @@ EXPECTED_ERRORS = (
     RunnerError,
     CorruptStream,
     CorruptReport,
+    OSError,  # a file that cannot be written (a full disk, read-only media): its reason and name
 )
 
 

@@ -37,6 +37,8 @@ def detect_format(path: Path) -> str:
     """``junit`` for an XML file, else ``subunit``."""
     with path.open("rb") as file:
         head = file.read(SNIFF_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte order mark: XML, as subunit is never
+        return "junit"
     return "junit" if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<") else "subunit"
 
 
@@ -111,6 +113,8 @@ def import_command(
 ) -> None:
     """Build a results file from the subunit stream or JUnit XML report FILE; 'sign' signs it."""
     require_product(product_version_id, cpid)
+    if not source.is_file():  # a pipe would be read twice, and named as evidence by a path that is gone
+        raise click.UsageError(f"{source} is not a regular file: save the stream to a file first")
     output = output or default_output(source)
     if output.resolve() == source.resolve():
         raise click.UsageError(f"the results file would overwrite {source}: name another with -o")

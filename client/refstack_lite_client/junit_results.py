@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import xml.parsers.expat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -110,19 +111,28 @@ def _parse(path: Path) -> tuple[Element, dict[int, int]]:
     return builder.close(), lines
 
 
-def _walk(suite: Element, cursor: _Cursor, path: Path, lines: dict[int, int], collected: Collected) -> int:
-    """Add the test cases under ``suite`` (nested suites included); returns how many there were."""
-    start = _timestamp(suite.get("timestamp"))  # some tools give <testsuites> one too
-    if start is not None:
-        cursor = _Cursor(start)  # else a nested suite goes on from where its parent's tests got to
+def _walk(root: Element, cursor: _Cursor, path: Path, lines: dict[int, int], collected: Collected) -> int:
+    """Add the test cases under ``root`` (nested suites included, in document order); returns how
+    many there were. A suite without a timestamp goes on from where its parent's tests got to.
+    Iterative: a report may nest suites deeper than Python's recursion limit."""
     found = 0
-    for child in suite:
-        if child.tag == "testcase":
-            collected.add(_test_case(child, cursor, path, lines))
+    stack: list[tuple[Iterator[Element], _Cursor]] = [(iter(root), _suite_cursor(root, cursor))]
+    while stack:
+        children, at = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+        elif child.tag == "testcase":
+            collected.add(_test_case(child, at, path, lines))
             found += 1
         elif child.tag in ROOTS:
-            found += _walk(child, cursor, path, lines, collected)
+            stack.append((iter(child), _suite_cursor(child, at)))
     return found
+
+
+def _suite_cursor(suite: Element, parent: _Cursor) -> _Cursor:
+    start = _timestamp(suite.get("timestamp"))  # some tools give <testsuites> one too
+    return parent if start is None else _Cursor(start)
 
 
 def _test_case(case: Element, cursor: _Cursor, path: Path, lines: dict[int, int]) -> TestResult:
@@ -137,7 +147,11 @@ def _test_case(case: Element, cursor: _Cursor, path: Path, lines: dict[int, int]
         started = cursor.at
         seconds = _seconds(case.get("time"))
         if seconds is not None:
-            finished = started + timedelta(seconds=seconds)
+            try:
+                finished = started + timedelta(seconds=seconds)
+            except OverflowError:  # a duration past the year 9999: the times are nonsense
+                cursor.at = None
+                return TestResult(test_id, outcome, None, None, reason)
             cursor.at = finished
     return TestResult(test_id, outcome, started, finished, reason)
 
@@ -172,9 +186,9 @@ def _timestamp(text: str | None) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+        return moment.astimezone() if moment.tzinfo is None else moment
+    except (ValueError, OverflowError):  # malformed, or out of range once made aware (year 1)
         return None  # times are a nicety; a report with an odd timestamp still has its outcomes
-    return moment.astimezone() if moment.tzinfo is None else moment
 
 
 def _seconds(text: str | None) -> float | None:

@@ -20,7 +20,8 @@ from urllib.parse import quote, urlencode
 from refstack_lite_client.api import Api
 from refstack_lite_client.guideline import Guideline, GuidelineError
 
-ATTRIBUTES = re.compile(r"\[[^\]]*\]")  # ``[id-…,smoke]`` in a test id
+ATTRIBUTES = re.compile(r"\[.*\]")  # ``[id-…,smoke]`` in a test id; the server strips the same
+SCENARIO = re.compile(r"\([^()]*\)$")  # ``(scenario)`` after a testscenarios test's attributes
 
 
 class RequiredTestsError(ValueError):
@@ -123,7 +124,7 @@ def match_workspace(required: RequiredList, workspace_ids: Iterable[str]) -> Wor
     """
     by_base: dict[str, list[str]] = {}
     for test_id in workspace_ids:
-        by_base.setdefault(base_name(test_id), []).append(test_id)
+        by_base.setdefault(SCENARIO.sub("", base_name(test_id)), []).append(test_id)
     ids: set[str] = set()
     missing: list[RequiredTest] = []
     for test in required.tests:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -34,7 +35,7 @@ from refstack_lite_client.run_options import (
 from refstack_lite_client.runner import RunnerCommand, RunnerError
 from refstack_lite_client.sign_command import signed_bundle
 from refstack_lite_client.submit_command import receipt_lines
-from refstack_lite_client.test_results import Collected, RunContext, to_results
+from refstack_lite_client.test_results import Collected, RunContext, TestResult, to_results
 
 if TYPE_CHECKING:
     from refstack_lite_client.cli import State
@@ -135,9 +136,9 @@ def _plan(required: RequiredList, command: RunnerCommand, workspace: Path) -> Pl
     return Plan(list(matched.ids), covered, list(matched.missing), len(matched.ids))
 
 
-def _configuration(workspace: Path, given: tuple[Path, ...], runner_name: str) -> dict[str, str]:
-    """SHA-256 of each configuration file: those given, else Tempest's etc/tempest.conf when present."""
-    files = list(given) or ([workspace / TEMPEST_CONF] if runner_name == "tempest" else [])
+def _configuration(workspace: Path, given: tuple[Path, ...]) -> dict[str, str]:
+    """SHA-256 of each configuration file: those given, else the workspace's etc/tempest.conf when present."""
+    files = list(given) or [workspace / TEMPEST_CONF]
     found = {}
     for path in files:
         try:
@@ -159,6 +160,7 @@ def summary_document(
     started_at: datetime,
     finished_at: datetime,
     plan: Plan,
+    fixtures: Sequence[TestResult] = (),
 ) -> dict[str, Any]:
     """What the run did, for people and scripts: counts, failures with their reasons, tests not run."""
     reported = {required_tests.base_name(test_id) for test_id in collected.tests}
@@ -180,6 +182,7 @@ def summary_document(
         "counts": collected.counts(),
         "not_run": not_run,
         "unfinished": sorted(t.id for t in tests if t.outcome == "unfinished"),
+        "fixture_failures": [{"id": f.id, "reason": f.reason} for f in fixtures if f.outcome == "failed"],
         "not_in_workspace": [test.entries()[0] for test in plan.missing],
         "failed": [
             {"id": t.id, "reason": t.reason} for t in sorted(tests, key=lambda t: t.id) if t.outcome == "failed"
@@ -198,6 +201,8 @@ def _report(summary: dict[str, Any], files: RunFiles) -> None:
         f"{said} {ran} of {summary['asked']} tests in {progress.clock(summary['seconds'])}: {counts['passed']} passed, "
         f"{counts['failed']} failed, {counts['skipped']} skipped"
     )
+    for fixture in summary["fixture_failures"]:
+        click.echo(f"  FIXTURE  {fixture['id']}" + (f": {fixture['reason']}" if fixture["reason"] else ""))
     for failure in summary["failed"]:
         click.echo(f"  FAILED   {failure['id']}" + (f": {failure['reason']}" if failure["reason"] else ""))
     if summary["unfinished"]:
@@ -313,6 +318,7 @@ def run_command(
         challenge = str(issued["nonce"])
         click.echo(f"challenge {challenge[:12]}… valid until {issued['expires_at']}", err=True)
     workspace = workspace.resolve()
+    runner.require_program(chosen.run[0], workspace)
     plan = _plan(required, chosen, workspace)
     _make_folder(folder)
     files = RunFiles(folder, name)
@@ -324,12 +330,13 @@ def run_command(
         guideline_id=required.guideline_id,
         guideline_digest=required.digest,
         target=required.target,
-        runner={chosen.name: runner.version_of(chosen.run[0])},
+        # a custom command's first word may be python, env or bash: its version is not the runner's
+        runner={chosen.name: runner.version_of(chosen.name) if chosen.name in runner.KNOWN else "unknown"},
         tools={"refstack-lite-client": version("refstack-lite-client"), "python-subunit": version("python-subunit")},
         product_version_id=product_version_id,
         cpid=cpid,
         challenge=challenge,
-        configuration=_configuration(workspace, config_files, chosen.name),
+        configuration=_configuration(workspace, config_files),
     )
     argv = chosen.run_argv(load_list_path)
     shown = progress.choose(progress_mode, sys.stdout)
@@ -341,6 +348,7 @@ def run_command(
     finally:
         shown.finish()
     finished_at = datetime.now(UTC)
+    fixtures = collected.take_fixtures(plan.ids)
     summary = summary_document(
         required,
         collected,
@@ -349,12 +357,17 @@ def run_command(
         started_at=started_at,
         finished_at=finished_at,
         plan=plan,
+        fixtures=fixtures,
     )
     (files.folder / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     if not collected.finished_count():
-        said = "was interrupted before any test finished" if execution.interrupted else "ran no tests"
+        if execution.interrupted:
+            click.echo(
+                f"Interrupted before any test finished: nothing to keep but {files.folder / LOG_FILE}.", err=True
+            )
+            sys.exit(EXIT_INTERRUPTED)
         raise click.ClickException(
-            f"'{' '.join(argv)}' {said} (exit status {execution.returncode}); its output is in "
+            f"'{' '.join(argv)}' ran no tests (exit status {execution.returncode}); its output is in "
             f"{files.folder / LOG_FILE}:\n{runner.tail(_read_log(files.folder / LOG_FILE))}"
         )
     results = to_results(collected, context, started_at, finished_at)
@@ -381,8 +394,9 @@ def _sign_and_submit(state: State, files: RunFiles, private: keys.PrivateKey) ->
     envelope = signed_bundle(loaded.results, private)
     files.bundle.write_bytes(envelope)
     click.echo(f"Bundle:     {files.bundle}")
+    api = state.api()
     try:
-        done = submissions.submit(state.api(), envelope, files.subunit.read_bytes())
+        done = submissions.submit(api, envelope)
     except (ApiError, Unreachable) as err:
         raise click.ClickException(
             f"{err}\nthe results are signed and kept; submit them later with: "
@@ -392,3 +406,10 @@ def _sign_and_submit(state: State, files: RunFiles, private: keys.PrivateKey) ->
     click.echo(f"Stored:     {done.receipt['id']}" + (" (submitted before)" if done.duplicate else ""))
     click.echo("\n".join(receipt_lines(done.receipt)))
     click.echo(f"Receipt:    {files.receipt}")
+    try:
+        submissions.upload_evidence(api, done.receipt["id"], files.subunit.read_bytes())
+    except (ApiError, Unreachable) as err:
+        raise click.ClickException(
+            f"submission {done.receipt['id']} is stored, but its evidence {files.subunit} was not: {err}\n"
+            f"upload it with: refstack-lite-client submit {files.bundle}"
+        ) from None

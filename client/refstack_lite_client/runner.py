@@ -2,9 +2,10 @@
 subunit v2 output as it arrives, and keeping the raw stream byte for byte.
 
 The runner gets a process group of its own, so a Ctrl-C reaches the client only; the client
-then stops the runner (SIGINT, then SIGKILL at a second Ctrl-C or after a grace period),
-reads what it wrote up to the end, and cuts the saved stream after the last complete test,
-so the evidence file stays a valid stream of exactly the tests that count.
+then stops the runner (SIGTERM to its group, then SIGKILL at a second Ctrl-C or after a grace
+period), reads what it wrote up to the end, and cuts the saved stream after the last finished
+test, so the evidence file stays a valid stream of exactly the tests that count. A hang-up
+(the terminal or SSH session gone) stops the runner the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from types import FrameType
 from typing import IO
 
 from refstack_lite_client.subunit_results import CorruptStream, read_v2
-from refstack_lite_client.test_results import Collected
+from refstack_lite_client.test_results import Collected, TestResult
 
 LOAD_LIST = "{load_list}"
 GRACE_SECONDS = 10.0  # how long a runner may take to stop after the first Ctrl-C
@@ -131,11 +132,19 @@ def _output_of(argv: Sequence[str], workspace: Path) -> str:
     return done.stdout
 
 
+def require_program(program: str, workspace: Path) -> None:
+    """Raise ``RunnerError`` unless ``program`` is on PATH (or a file, relative to ``workspace``)."""
+    if shutil.which(program) is None and not (workspace / program).is_file():
+        raise RunnerError(not_installed(program))
+
+
 def not_installed(program: str) -> str:
-    return (
-        f"{program} is not installed or not on PATH: install it in this environment (pip install {program}), "
-        f"activate the environment that has it, or give the whole command with --command"
-    )
+    if program in KNOWN:
+        return (
+            f"{program} is not installed or not on PATH: install it in this environment (pip install {program}), "
+            f"activate the environment that has it, or give the whole command with --command"
+        )
+    return f"{program} is not installed or not on PATH (check the command, or give its full path)"
 
 
 def tail(text: str, lines: int = 20) -> str:
@@ -167,29 +176,41 @@ class _Tee:
 
 
 class _Interrupts:
-    """SIGINT and SIGTERM while the runner runs: the first stops it (SIGTERM to its process group,
-    SIGKILL after ``GRACE_SECONDS``), the second kills it."""
+    """SIGINT, SIGTERM and SIGHUP while the runner runs: the first stops it (SIGTERM to its
+    process group, SIGKILL after ``GRACE_SECONDS``), the second kills it. A signal that comes
+    before the runner has started stops it as soon as it starts."""
 
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self.process = process
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
         self.count = 0
         self._timer: threading.Timer | None = None
+
+    def started(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        if self.count:
+            self._stop()
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
         self.count += 1
         if self.count == 1:
-            # stestr and its workers finish the whole run after a SIGINT; SIGTERM stops them
             sys.stderr.write("\nstopping the run (Ctrl-C again to kill it at once)...\n")
-            self._signal(signal.SIGTERM)
-            self._timer = threading.Timer(GRACE_SECONDS, self._signal, (signal.SIGKILL,))
-            self._timer.daemon = True
-            self._timer.start()
+            self._stop()
         else:
-            self._signal(signal.SIGKILL)
+            self.kill()
+
+    def _stop(self) -> None:
+        # stestr and its workers finish the whole run after a SIGINT; SIGTERM stops them
+        self._signal(signal.SIGTERM)
+        self._timer = threading.Timer(GRACE_SECONDS, self._signal, (signal.SIGKILL,))
+        self._timer.daemon = True
+        self._timer.start()
 
     def _signal(self, signum: int) -> None:
-        with suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signum)
+        if self.process is not None:
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signum)
 
     def kill(self) -> None:
         self._signal(signal.SIGKILL)
@@ -204,7 +225,7 @@ def _handling(interrupts: _Interrupts) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # signals reach the main thread only; a library caller there handles them itself
         return
-    previous = {sig: signal.signal(sig, interrupts.handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, interrupts.handle) for sig in interrupts.SIGNALS}
     try:
         yield
     finally:
@@ -223,14 +244,19 @@ def execute(
     Raises ``RunnerError`` when the program cannot be started, and ``CorruptStream`` when what
     it wrote is not a subunit v2 stream.
     """
+    require_program(argv[0], workspace)
     complete = 0  # bytes of the saved stream up to the end of the last finished test
     relay = collected.on_test
+    interrupts = _Interrupts()
 
-    def finished(result: object) -> None:
+    def on_test(result: TestResult) -> None:
         nonlocal complete
-        complete = tee.count
+        if result.outcome != "unfinished":  # a stopped run reports its running tests at the end
+            complete = tee.count
+        if relay is not None:
+            relay(result)
 
-    with log_path.open("wb") as log, subunit_path.open("wb") as saved:
+    with log_path.open("wb") as log, subunit_path.open("wb") as saved, _handling(interrupts):
         try:
             process = subprocess.Popen(
                 list(argv),
@@ -244,30 +270,23 @@ def execute(
             raise RunnerError(not_installed(argv[0])) from None
         except OSError as err:
             raise RunnerError(f"cannot start {argv[0]}: {err.strerror}") from None
+        interrupts.started(process)
         assert process.stdout is not None
         tee = _Tee(process.stdout, saved)
-        interrupts = _Interrupts(process)
-
-        def on_test(result: object) -> None:
-            finished(result)
-            if relay is not None:
-                relay(result)  # type: ignore[arg-type]
-
         collected.on_test = on_test
         problem: str | None = None
-        with _handling(interrupts):
-            try:
-                read_v2(tee, collected)  # type: ignore[arg-type]
-            except CorruptStream as err:
-                problem = str(err)
-                _drain(tee)
-            except BaseException:
-                interrupts.kill()  # never leave a runner going on behind an error
-                raise
-            finally:
-                collected.on_test = relay
-                process.stdout.close()
-                returncode = process.wait()
+        try:
+            read_v2(tee, collected)  # type: ignore[arg-type]
+        except CorruptStream as err:
+            problem = str(err)
+            _drain(tee)
+        except BaseException:
+            interrupts.kill()  # never leave a runner going on behind an error
+            raise
+        finally:
+            collected.on_test = relay
+            process.stdout.close()
+            returncode = process.wait()
         interrupted = interrupts.count > 0
         if interrupted:
             saved.truncate(complete)

@@ -136,8 +136,13 @@ def submit_command(state: State, bundle_path: Path, evidence: Path | None, as_js
             f"run the same submit again later: a repeat is safe"
         ) from None
     receipt = done.receipt
-    receipt_path = submissions.receipt_beside(bundle_path)
-    receipt_path.write_text(json.dumps(receipt, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    beside = submissions.receipt_beside(bundle_path)
+    receipt_path: Path | None = beside
+    try:
+        beside.write_text(json.dumps(receipt, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as err:  # read-only media: the submission is stored all the same
+        click.echo(f"warning: cannot keep the receipt in {beside}: {err.strerror}", err=True)
+        receipt_path = None
     if as_json:
         _echo_json(receipt)
         if done.duplicate:
@@ -146,7 +151,8 @@ def submit_command(state: State, bundle_path: Path, evidence: Path | None, as_js
         said = "Already stored: " if done.duplicate else "Stored:     "
         click.echo(f"{said}{receipt['id']}" + (" (submitted before; this is its receipt)" if done.duplicate else ""))
         click.echo("\n".join(receipt_lines(receipt)))
-        click.echo(f"Receipt:    {receipt_path} (refstack-lite-client status {receipt_path})")
+        if receipt_path is not None:
+            click.echo(f"Receipt:    {receipt_path} (refstack-lite-client status {receipt_path})")
     if stream is not None:
         try:
             uploaded = submissions.upload_evidence(api, receipt["id"], stream)

@@ -10,6 +10,7 @@ the stream was cut short on purpose (an interrupted run), when everything before
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -24,6 +25,7 @@ from refstack_lite_client.test_results import OUTCOME_OF_STATUS, Collected, Test
 V2_SIGNATURE = 0xB3  # the first byte of every subunit v2 packet
 PARSER_TEST_ID = "subunit.parser"  # python-subunit reports a damaged packet as this test failing
 NON_SUBUNIT = "stdout"
+SNIFF_BYTES = 64 * 1024  # how far into a file to look for v2 packets after stray text
 
 
 class CorruptStream(ValueError):
@@ -100,8 +102,9 @@ def read_v1(source: IO[bytes], collected: Collected) -> None:
     feed (a stream cut mid-line) is left out. Raises ``CorruptStream`` for lines
     python-subunit cannot read (a test id that is not UTF-8, a damaged time line).
     """
+    known = set(collected.tests)
     recorder = V1Recorder(collected)
-    result = testtools.ExtendedToStreamDecorator(recorder)
+    result = _TimedDecorator(recorder)
     result.startTestRun()
     try:
         subunit.ProtocolTestCase(_WholeLines(source), passthrough=_Discard()).run(result)
@@ -109,28 +112,54 @@ def read_v1(source: IO[bytes], collected: Collected) -> None:
         raise CorruptStream(f"an unreadable subunit v1 stream ({type(err).__name__}: {err})") from None
     finally:
         result.stopTestRun()
+    if not result.timed:
+        collected.forget_times(set(collected.tests) - known)
 
 
 def read_file(path: Path, collected: Collected | None = None) -> Collected:
-    """Every test in the subunit file at ``path`` (v1 or v2, told apart by the first byte).
+    """Every test in the subunit file at ``path``, v2 or v1.
 
-    Raises ``CorruptStream`` for a damaged v2 stream or a file with no test in it, and
-    ``OSError`` when it cannot be read.
+    A stream is v2 when it starts with a v2 packet, or when it starts with stray text (a
+    runner's warning) and v2 packets follow; otherwise it is read as v1. Raises
+    ``CorruptStream`` for a damaged stream or one in which no test finished, and ``OSError``
+    when the file cannot be read.
     """
     collected = collected if collected is not None else Collected()
     with path.open("rb") as file:
-        version = detect_version(file.peek(1)[:1] if hasattr(file, "peek") else b"")
+        head = file.read(SNIFF_BYTES)
+        file.seek(0)
+        version = detect_version(head)
         try:
             if version == 2:
                 read_v2(file, collected)
+            elif bytes([V2_SIGNATURE]) in head and _read_v2_after_text(file, collected):
+                version = 2
             else:
+                file.seek(0)
                 read_v1(file, collected)
         except CorruptStream as err:
             raise CorruptStream(f"{path}: {err}") from None
     if not collected.tests:
         kind = "subunit v2 stream" if version == 2 else "subunit stream (neither v2 packets nor v1 test lines)"
         raise CorruptStream(f"{path}: no test results in this {kind}")
+    if not collected.finished_count():
+        raise CorruptStream(f"{path}: no test finished in this stream ({len(collected.tests)} started)")
     return collected
+
+
+def _read_v2_after_text(file: IO[bytes], collected: Collected) -> bool:
+    """Read ``file`` as v2 with text before its packets; False (and nothing added) when it is no
+    valid v2 stream, which a v1 stream whose text holds a 0xB3 byte is not."""
+    trial = Collected()
+    try:
+        read_v2(file, trial)
+    except CorruptStream:
+        return False
+    if not trial.tests:
+        return False
+    for test in trial.tests.values():
+        collected.add(test)
+    return True
 
 
 def _lost_connection(test: TestDict) -> bool:
@@ -165,6 +194,17 @@ class _WholeLines:
     def readline(self) -> bytes:
         line = self._source.readline()
         return line if line.endswith(b"\n") else b""
+
+
+class _TimedDecorator(testtools.ExtendedToStreamDecorator):
+    """testtools' v1-to-v2 adapter, noting whether the stream said what time it was: without
+    ``time:`` lines the adapter stamps events with the time of reading, which is no run's time."""
+
+    timed = False
+
+    def time(self, a_datetime: datetime) -> None:
+        self.timed = True
+        super().time(a_datetime)
 
 
 class _Discard:

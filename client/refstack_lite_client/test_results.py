@@ -11,8 +11,9 @@ skipped. A test the runner started but never finished (the run was interrupted) 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -30,6 +31,8 @@ OUTCOME_OF_STATUS: Mapping[str, Outcome] = {
     "exists": "unfinished",
     "unknown": "unfinished",
 }
+# what unittest reports when a class or module fixture fails: "setUpClass (package.module.Class)"
+FIXTURE = re.compile(r"^(setUpClass|tearDownClass|setUpModule|tearDownModule) \((.+)\)$")
 _RANK: Mapping[Outcome, int] = {"unfinished": 0, "skipped": 1, "passed": 2, "failed": 3}
 
 
@@ -71,6 +74,36 @@ class Collected:
                 self.last = moment if self.last is None else max(self.last, moment)
         if self.on_test is not None:
             self.on_test(result)
+
+    def take_fixtures(self, planned: Iterable[str]) -> list[TestResult]:
+        """Take out the class and module fixtures the runner reported as if they were tests
+        (``setUpClass (tempest.api….ServersTestJSON)``), and return them.
+
+        A failed ``setUpClass``/``setUpModule`` means the tests under it never ran: each
+        ``planned`` test under it with no result of its own becomes a failed test, with the
+        fixture's reason. A failed tear-down comes after its tests and changes none of them.
+        """
+        taken = [test for test_id, test in self.tests.items() if FIXTURE.match(test_id)]
+        for fixture in taken:
+            del self.tests[fixture.id]
+        for fixture in taken:
+            matched = FIXTURE.match(fixture.id)
+            assert matched is not None
+            kind, scope = matched.group(1, 2)
+            if fixture.outcome != "failed" or not kind.startswith("setUp"):
+                continue
+            reason = f"{kind} failed" + (f": {fixture.reason}" if fixture.reason else "")
+            for test_id in planned:
+                if test_id not in self.tests and test_id.startswith(scope + "."):
+                    self.tests[test_id] = TestResult(test_id, "failed", fixture.started, fixture.finished, reason)
+        return taken
+
+    def forget_times(self, test_ids: set[str]) -> None:
+        """Drop the times of these tests (they were not the run's) and recompute the run's span."""
+        for test_id in test_ids:
+            self.tests[test_id] = replace(self.tests[test_id], started=None, finished=None)
+        moments = [m for t in self.tests.values() for m in (t.started, t.finished) if m is not None and m.tzinfo]
+        self.first, self.last = (min(moments), max(moments)) if moments else (None, None)
 
     def names(self, outcome: Outcome) -> tuple[str, ...]:
         return tuple(sorted(name for name, test in self.tests.items() if test.outcome == outcome))

@@ -36,7 +36,7 @@ from tests.conftest import interop_path, require
 from tests.e2e.conftest import isolated_env
 from tests.e2e.live_intake import dispose, prepared_vendor, running_server
 from tests.e2e.processes import own_postgres_database
-from tests.e2e.tempest_project import Outcome, Project, required_tests, write_project
+from tests.e2e.tempest_project import FIXTURE_MESSAGE, Outcome, Project, required_tests, write_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.interop]
 
@@ -162,6 +162,7 @@ def check_saved(out: Path, project: Project, *, complete: bool = True) -> dict[s
     """run.subunit, run.json and summary.json in ``out`` agree with each other (and, for a
     ``complete`` run, with what ``project`` was written to do); the summary is returned."""
     collected = read_file(out / "run.subunit")  # parses: complete packets only
+    collected.take_fixtures(project.ids.values())  # as run does: a failed setUpClass fails its tests
     loaded = results_file.load(out / "run.json")
     results = loaded.results
     assert loaded.evidence == out / "run.subunit"
@@ -221,6 +222,27 @@ def test_run_on_a_pipe_prints_a_line_per_test_and_saves_the_results(
     assert sorted(load_list) == sorted(project.ids.values())  # smoke ids as the workspace names them
     assert any(test_id.endswith(",smoke]") for test_id in load_list)
     assert (out / "runner.log").is_file()
+
+
+def test_a_class_whose_setup_fails_fails_each_of_its_tests(guideline_file: Path, tmp_path: Path) -> None:
+    """Real stestr reports a failed ``setUpClass`` as a pseudo-test and runs none of the class's
+    tests; the results list each of them as failed, with the fixture's reason."""
+    names = [name for name, _ in required_tests(guideline_file, TARGET)]
+    broken = names[0].rsplit(".", 1)[0]  # the first required test's class
+    in_class = [name for name in names if name.rsplit(".", 1)[0] == broken]
+    project = write_project(tmp_path / "workspace", guideline_file, TARGET, broken_classes=[broken])
+    out = tmp_path / "out"
+    done = client(
+        *run_args(project, out, "--guideline-file", str(guideline_file)), env=client_env(tmp_path), cwd=tmp_path
+    )
+    fixture = f"setUpClass ({broken})"
+    assert f"  FIXTURE  {fixture}: RuntimeError: {FIXTURE_MESSAGE}" in done.stdout.splitlines()
+    summary = check_saved(out, project)  # every test of the class failed, nothing else did
+    assert summary["fixture_failures"] == [{"id": fixture, "reason": f"RuntimeError: {FIXTURE_MESSAGE}"}]
+    assert summary["not_run"] == []
+    assert sorted(f["id"] for f in summary["failed"]) == sorted(project.ids[name] for name in in_class)
+    assert {f["reason"] for f in summary["failed"]} == {f"setUpClass failed: RuntimeError: {FIXTURE_MESSAGE}"}
+    assert fixture not in (out / "run.json").read_text()  # a fixture is no test
 
 
 def excerpt_of_lines(stdout: str, head: int = 4, tail: int = 8) -> str:

@@ -8,9 +8,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shlex
+import signal
 import socket
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -400,6 +404,13 @@ def test_import_refuses_what_is_not_a_run(offline: Client, tmp_path: Path, case:
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".json") == []
 
 
+def test_import_refuses_a_pipe(offline: Client, tmp_path: Path) -> None:
+    fifo = tmp_path / "stream"
+    os.mkfifo(fifo)
+    message = fails(offline("import", str(fifo), *from_file(), *CPID), status=2)
+    assert f"{fifo} is not a regular file: save the stream to a file first" in message
+
+
 def test_import_refuses_to_overwrite(offline: Client, tmp_path: Path) -> None:
     source = write_run(tmp_path, "subunit-v2")
     existing = tmp_path / "run.json"
@@ -681,6 +692,8 @@ def test_run_submit_signs_and_submits(cli: Client, vendor: Vendor, key_file: Pat
     assert receipt["challenged"] is True
     assert receipt["evidence_digest"] == sha256((out / "run.subunit").read_bytes())
     assert receipt["id"] == line_after(stdout, "Stored:")
+    # a custom command's first word (python here) says nothing of the runner's version
+    assert json.loads((out / "run.json").read_text())["runner"] == {"custom": "unknown"}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["counts"] == {"passed": len(asked) - 2, "failed": 1, "skipped": 0, "unfinished": 0}
     assert summary["not_run"] == [omitted]
@@ -716,7 +729,34 @@ def test_run_submit_of_a_passing_run_is_eligible(cli: Client, vendor: Vendor, ke
 
 def test_run_with_a_runner_that_is_not_installed(offline: Client, tmp_path: Path) -> None:
     message = fails(offline("run", *from_file(), *run_args(tmp_path, "no-such-runner {load_list}")))
-    assert message.startswith("Error: no-such-runner is not installed or not on PATH")
+    assert (
+        message == "Error: no-such-runner is not installed or not on PATH (check the command, or give its full path)\n"
+    )
+    assert not (tmp_path / "out").exists()  # found out before anything was made or started
+    known = fails(offline("run", *from_file(), *CPID, "--runner", "tempest", "--workspace", str(tmp_path)))
+    assert "tempest is not installed or not on PATH: install it in this environment (pip install tempest)" in known
+
+
+def test_ctrl_c_before_any_test_finished(offline: Client, tmp_path: Path) -> None:
+    started = tmp_path / "runner-started"
+    code = "import pathlib, sys, time; pathlib.Path(sys.argv[1]).touch(); time.sleep(60)"
+    command = shlex.join([sys.executable, "-c", code, str(started), "{load_list}"])
+
+    def interrupt_once_the_runner_runs() -> None:  # the client handles SIGINT from then on
+        for _ in range(600):
+            if started.exists():
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=interrupt_once_the_runner_runs, daemon=True)
+    watcher.start()
+    result = offline("run", *from_file(), *run_args(tmp_path, command))
+    watcher.join()
+    assert result.exit_code == 130, result.output
+    assert "Interrupted before any test finished" in result.stderr
+    assert not (tmp_path / "out" / "run.json").exists()
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["interrupted"] is True
 
 
 def test_run_command_without_the_load_list(offline: Client, tmp_path: Path) -> None:

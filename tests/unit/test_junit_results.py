@@ -272,3 +272,26 @@ PLAIN_DOCTYPE = '<!DOCTYPE testsuite SYSTEM "junit.dtd">\n<testsuite><testcase n
 def test_document_type_declarations_are_refused(tmp_path: Path, text: str) -> None:
     message = refused(report(tmp_path, text))
     assert "refused: it declares a document type (<!DOCTYPE" in message
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "time"),
+    [
+        ("2026-11-20T09:30:00+00:00", "1e20"),  # a duration past the year 9999
+        ("9999-12-31T23:59:59+00:00", "5"),  # an end past the year 9999
+        ("0001-01-01T00:00:00", "1"),  # naive: made aware, it falls before the year 1
+        ("not a time", "1"),
+    ],
+)
+def test_impossible_times_are_unknown_times(tmp_path: Path, timestamp: str, time: str) -> None:
+    text = f'<testsuite timestamp="{timestamp}"><testcase classname="t.A" name="test_a" time="{time}"/></testsuite>'
+    collected = read_junit(report(tmp_path, text))
+    assert outcomes(collected) == {"t.A.test_a": "passed"}
+    assert collected.tests["t.A.test_a"].finished is None
+
+
+def test_suites_nested_deeper_than_the_recursion_limit(tmp_path: Path) -> None:
+    depth = 3000
+    text = "<testsuites>" + "<testsuite>" * depth + '<testcase classname="t.A" name="test_deep"/>'
+    text += "</testsuite>" * depth + "</testsuites>"
+    assert outcomes(read_junit(report(tmp_path, text))) == {"t.A.test_deep": "passed"}

@@ -63,10 +63,19 @@ def test_from_file_refuses_unreadable_and_invalid_files(tmp_path: Path) -> None:
         ("a.b.C.test_x[id-1,smoke]", "a.b.C.test_x"),
         ("a.b.C.test_x", "a.b.C.test_x"),
         ("a.b.C.test_x[id-1](scenario)", "a.b.C.test_x(scenario)"),
+        ("a.b.C.test_x[id-1][odd]", "a.b.C.test_x"),  # as the server strips them: up to the last ]
     ],
 )
 def test_base_name(test_id: str, base: str) -> None:
     assert required_tests.base_name(test_id) == base
+
+
+def test_a_test_with_scenarios_runs_under_each_of_them() -> None:
+    required = RequiredList("g", "sha256:00", "platform", (RequiredTest("t.A.test_x", "id-1"),))
+    workspace = ["t.A.test_x[id-1,smoke](ipv4)", "t.A.test_x[id-1,smoke](ipv6)", "t.A.test_y[id-2]"]
+    matched = required_tests.match_workspace(required, workspace)
+    assert matched.ids == ("t.A.test_x[id-1,smoke](ipv4)", "t.A.test_x[id-1,smoke](ipv6)")
+    assert matched.missing == ()
 
 
 def test_match_workspace_uses_the_workspaces_ids_by_name_then_alias() -> None:

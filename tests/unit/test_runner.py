@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -105,6 +106,33 @@ def test_ctrl_c_stops_the_runner_and_keeps_the_finished_tests(tmp_path: Path, fa
     saved = subunit_results.read_file(tmp_path / "run.subunit")  # the half packet was cut off
     assert {k: v.outcome for k, v in saved.tests.items()} == {"t.A.test_a": "passed", "t.A.test_b": "failed"}
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
+
+
+def test_ctrl_c_during_a_test_cuts_the_stream_after_the_last_finished_test(tmp_path: Path, fake: Path) -> None:
+    """The usual case: a test is running (its inprogress packet written) and the runner dies in
+    the middle of a packet. The running test is reported unfinished when the stream ends; the
+    saved stream must still end after the last finished test."""
+
+    def interrupt_after_first(result: TestResult) -> None:
+        if result.outcome == "passed":
+            threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    collected = Collected(on_test=interrupt_after_first)
+    argv = [sys.executable, str(fake), "t.A.test_a=success", "t.A.test_b=inprogress", "PARTIAL", "PAUSE"]
+    done = execute(tmp_path, argv, collected)
+    assert done.interrupted
+    assert {k: v.outcome for k, v in collected.tests.items()} == {"t.A.test_a": "passed", "t.A.test_b": "unfinished"}
+    saved = subunit_results.read_file(tmp_path / "run.subunit")
+    assert {k: v.outcome for k, v in saved.tests.items()} == {"t.A.test_a": "passed"}
+
+
+def test_a_signal_before_the_runner_starts_stops_it_as_it_starts(tmp_path: Path, fake: Path) -> None:
+    interrupts = runner._Interrupts()
+    interrupts.handle(signal.SIGINT, None)  # Ctrl-C while the process is being started
+    process = subprocess.Popen([sys.executable, str(fake), "PAUSE"], start_new_session=True)
+    interrupts.started(process)
+    assert process.wait(timeout=30) == -signal.SIGTERM
+    interrupts.cancel()
 
 
 def test_custom_commands_need_the_load_list_placeholder() -> None:

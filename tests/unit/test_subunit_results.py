@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from refstack_lite_client.guideline import Guideline
+from refstack_lite_client.import_command import detect_format
 from refstack_lite_client.subunit_results import CorruptStream, read_file, read_v1, read_v2
 from refstack_lite_client.test_results import Collected, RunContext, TestResult, to_results
 from subunit import StreamResultToBytes
@@ -307,3 +308,49 @@ def test_a_v1_stream_ending_inside_a_test_leaves_it_unfinished(tmp_path: Path) -
     assert (resize.outcome, resize.finished) == ("unfinished", None)
     assert collected.counts() == {"passed": 3, "failed": 1, "skipped": 0, "unfinished": 1}
     assert (collected.first, collected.last) == (_at(1.290), _at(9.720))  # not the cut "time:" line's date
+
+
+def test_a_v2_stream_after_stray_text_is_read_as_v2(tmp_path: Path) -> None:
+    path = tmp_path / "run.subunit"
+    path.write_bytes(b"WARNING: a deprecated option\n" + V2.read_bytes())
+    assert as_table(read_file(path)) == EXPECTED
+
+
+def test_a_v1_stream_with_a_0xb3_byte_in_its_text_stays_v1(tmp_path: Path) -> None:
+    path = tmp_path / "run.subunit"
+    path.write_bytes("note: configuración \n".encode() + V1.read_bytes())  # "ó" is C3 B3 in UTF-8
+    assert as_table(read_file(path)) == EXPECTED
+
+
+def test_a_v1_stream_without_time_lines_has_no_times(tmp_path: Path) -> None:
+    path = tmp_path / "run.subunit"
+    path.write_bytes(b"test: t.A.test_a\nsuccess: t.A.test_a\ntest: t.A.test_b\nfailure: t.A.test_b\n")
+    collected = read_file(path)
+    assert {t.id: (t.outcome, t.started, t.finished) for t in collected.tests.values()} == {
+        "t.A.test_a": ("passed", None, None),
+        "t.A.test_b": ("failed", None, None),
+    }
+    assert (collected.first, collected.last) == (None, None)  # not the time it was read
+
+
+@pytest.mark.parametrize(
+    "stream", [b"test: t.A.test_a\n", b"time: 2026-11-20 09:30:01Z\ntest: t.A.test_a\n"], ids=["plain", "timed"]
+)
+def test_a_stream_in_which_no_test_finished(tmp_path: Path, stream: bytes) -> None:
+    assert "no test finished in this stream (1 started)" in corrupt(tmp_path, stream)
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"\xb3\x29", "subunit"),
+        (b"test: t.A.test_a\n", "subunit"),
+        (b"<?xml version='1.0'?><testsuite/>", "junit"),
+        (b"\xef\xbb\xbf  <testsuites>", "junit"),
+        ("<testsuite/>".encode("utf-16"), "junit"),  # with its byte order mark
+    ],
+)
+def test_import_tells_junit_from_subunit(tmp_path: Path, head: bytes, kind: str) -> None:
+    path = tmp_path / "input"
+    path.write_bytes(head)
+    assert detect_format(path) == kind

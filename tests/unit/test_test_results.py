@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from refstack_lite_client.test_results import failure_reason
+from refstack_lite_client.test_results import Collected, TestResult, failure_reason
 
 TEMPEST = """Traceback (most recent call last):
   File "/opt/tempest/tempest/api/compute/base.py", line 410, in wait
@@ -45,3 +45,24 @@ ValueError: bad
 )
 def test_failure_reason(text: str | None, reason: str | None) -> None:
     assert failure_reason(text) == reason
+
+
+def test_a_failed_class_fixture_fails_the_planned_tests_under_it() -> None:
+    collected = Collected()
+    collected.add(TestResult("t.api.test_a.A.test_one[id-1]", "passed"))
+    collected.add(TestResult("setUpClass (t.api.test_b.B)", "failed", reason="ImageNotFound: no image"))
+    collected.add(TestResult("tearDownClass (t.api.test_a.A)", "failed", reason="cleanup failed"))
+    planned = ["t.api.test_a.A.test_one[id-1]", "t.api.test_b.B.test_two[id-2,smoke]", "t.api.test_b.Bx.test_three"]
+    taken = collected.take_fixtures(planned)
+    assert sorted(f.id for f in taken) == ["setUpClass (t.api.test_b.B)", "tearDownClass (t.api.test_a.A)"]
+    assert {t.id: (t.outcome, t.reason) for t in collected.tests.values()} == {
+        "t.api.test_a.A.test_one[id-1]": ("passed", None),  # a tear-down failure changes no test
+        "t.api.test_b.B.test_two[id-2,smoke]": ("failed", "setUpClass failed: ImageNotFound: no image"),
+    }  # test_b.Bx is another class: not run, not failed
+
+
+def test_a_passing_module_fixture_is_taken_out_and_changes_nothing() -> None:
+    collected = Collected()
+    collected.add(TestResult("setUpModule (t.api.test_c)", "passed"))
+    assert [f.id for f in collected.take_fixtures(["t.api.test_c.C.test_x"])] == ["setUpModule (t.api.test_c)"]
+    assert collected.tests == {}
