@@ -183,6 +183,7 @@ def summary_document(
         "not_run": not_run,
         "unfinished": sorted(t.id for t in tests if t.outcome == "unfinished"),
         "fixture_failures": [{"id": f.id, "reason": f.reason} for f in fixtures if f.outcome == "failed"],
+        "fixture_skips": [{"id": f.id, "reason": f.reason} for f in fixtures if f.outcome == "skipped"],
         "not_in_workspace": [test.entries()[0] for test in plan.missing],
         "failed": [
             {"id": t.id, "reason": t.reason} for t in sorted(tests, key=lambda t: t.id) if t.outcome == "failed"

@@ -79,9 +79,10 @@ class Collected:
         """Take out the class and module fixtures the runner reported as if they were tests
         (``setUpClass (tempest.api….ServersTestJSON)``), and return them.
 
-        A failed ``setUpClass``/``setUpModule`` means the tests under it never ran: each
-        ``planned`` test under it with no result of its own becomes a failed test, with the
-        fixture's reason. A failed tear-down comes after its tests and changes none of them.
+        A ``setUpClass``/``setUpModule`` that failed, or skipped (Tempest skips a whole class
+        whose service or feature the cloud lacks), means the tests under it never ran: each
+        ``planned`` test under it with no result of its own takes the fixture's outcome and
+        reason. A failed tear-down comes after its tests and changes none of them.
         """
         taken = [test for test_id, test in self.tests.items() if FIXTURE.match(test_id)]
         for fixture in taken:
@@ -90,12 +91,15 @@ class Collected:
             matched = FIXTURE.match(fixture.id)
             assert matched is not None
             kind, scope = matched.group(1, 2)
-            if fixture.outcome != "failed" or not kind.startswith("setUp"):
+            if fixture.outcome not in ("failed", "skipped") or not kind.startswith("setUp"):
                 continue
-            reason = f"{kind} failed" + (f": {fixture.reason}" if fixture.reason else "")
+            said = "failed" if fixture.outcome == "failed" else "skipped"
+            reason = f"{kind} {said}" + (f": {fixture.reason}" if fixture.reason else "")
             for test_id in planned:
                 if test_id not in self.tests and test_id.startswith(scope + "."):
-                    self.tests[test_id] = TestResult(test_id, "failed", fixture.started, fixture.finished, reason)
+                    self.tests[test_id] = TestResult(
+                        test_id, fixture.outcome, fixture.started, fixture.finished, reason
+                    )
         return taken
 
     def forget_times(self, test_ids: set[str]) -> None:

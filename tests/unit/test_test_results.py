@@ -66,3 +66,13 @@ def test_a_passing_module_fixture_is_taken_out_and_changes_nothing() -> None:
     collected.add(TestResult("setUpModule (t.api.test_c)", "passed"))
     assert [f.id for f in collected.take_fixtures(["t.api.test_c.C.test_x"])] == ["setUpModule (t.api.test_c)"]
     assert collected.tests == {}
+
+
+def test_a_skipped_class_fixture_skips_the_planned_tests_under_it() -> None:
+    """Tempest skips a whole class in setUpClass when the cloud lacks its feature."""
+    collected = Collected()
+    collected.add(TestResult("setUpClass (t.api.test_k.K)", "skipped", reason="microversion 2.2 not supported"))
+    collected.take_fixtures(["t.api.test_k.K.test_one[id-1]"])
+    assert {t.id: (t.outcome, t.reason) for t in collected.tests.values()} == {
+        "t.api.test_k.K.test_one[id-1]": ("skipped", "setUpClass skipped: microversion 2.2 not supported")
+    }
