@@ -309,6 +309,8 @@ def run_command(
     folder = _run_folder(output_dir)
     private = load_private_key(key_path) if submit and key_path is not None else None
     chosen = _command(runner_name, command, list_command)
+    workspace = workspace.resolve()
+    runner.require_program(chosen.run[0], workspace)  # before a challenge is spent on a run that cannot start
     required = required_list(state, guideline_name, target, guideline_file)
     if not required.tests:
         raise click.ClickException(f"{required.guideline_id} requires no tests of {target}: nothing to run")
@@ -318,8 +320,6 @@ def run_command(
         issued = issue_challenge(api, choose_vendor(state, api, vendor_id))
         challenge = str(issued["nonce"])
         click.echo(f"challenge {challenge[:12]}… valid until {issued['expires_at']}", err=True)
-    workspace = workspace.resolve()
-    runner.require_program(chosen.run[0], workspace)
     plan = _plan(required, chosen, workspace)
     _make_folder(folder)
     files = RunFiles(folder, name)
