@@ -50,7 +50,7 @@ def read_tests(path: Path, kind: str) -> Collected:
 
 
 def _time(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def default_output(source: Path) -> Path:

@@ -29,8 +29,9 @@ class RequiredTestsError(ValueError):
 
 
 @dataclass(frozen=True)
-class RequiredTest:
-    """One required test: its name, idempotent id (``id-<uuid>``, None for schema 1.2) and aliases."""
+class ListedTest:
+    """One test of a list: its name, idempotent id (``id-<uuid>``, None for schema 1.2), aliases,
+    whether it is flagged, and its capability status (as ``GET /v2/guidelines/<name>/tests`` lists it)."""
 
     name: str
     idempotent_id: str | None = None
@@ -51,7 +52,7 @@ class RequiredList:
     guideline_id: str
     digest: str  # sha256:<hex> of the guideline document
     target: str
-    tests: tuple[RequiredTest, ...]
+    tests: tuple[ListedTest, ...]
 
     def load_list(self) -> list[str]:
         """Every test as a load-list line, aliases included, sorted, each once."""
@@ -80,7 +81,7 @@ def from_file(
     except GuidelineError as err:
         raise RequiredTestsError(f"{path}: {err}") from None
     tests = tuple(
-        RequiredTest(entry.test.name, entry.test.idempotent_id, entry.test.aliases, entry.test.flagged, entry.status)
+        ListedTest(entry.test.name, entry.test.idempotent_id, entry.test.aliases, entry.test.flagged, entry.status)
         for entry in chosen
     )
     digest = "sha256:" + hashlib.sha256(raw).hexdigest()
@@ -92,7 +93,7 @@ def from_server(api: Api, name: str, target: str, statuses: Iterable[str] = ("re
     query = urlencode({"target": target, "status": ",".join(statuses)})
     answer = api.get(f"v2/guidelines/{quote(name, safe='')}/tests?{query}")
     tests = tuple(
-        RequiredTest(
+        ListedTest(
             item["test"],
             item.get("idempotent_id"),
             tuple(item.get("aliases", ())),
@@ -114,7 +115,7 @@ class WorkspaceMatch:
     """The load list in the workspace's own ids, and the required tests the workspace lacks."""
 
     ids: tuple[str, ...]
-    missing: tuple[RequiredTest, ...]
+    missing: tuple[ListedTest, ...]
 
 
 def match_workspace(required: RequiredList, workspace_ids: Iterable[str]) -> WorkspaceMatch:
@@ -126,7 +127,7 @@ def match_workspace(required: RequiredList, workspace_ids: Iterable[str]) -> Wor
     for test_id in workspace_ids:
         by_base.setdefault(SCENARIO.sub("", base_name(test_id)), []).append(test_id)
     ids: set[str] = set()
-    missing: list[RequiredTest] = []
+    missing: list[ListedTest] = []
     for test in required.tests:
         found = next((by_base[name] for name in (test.name, *test.aliases) if name in by_base), None)
         if found is None:

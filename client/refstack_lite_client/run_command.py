@@ -24,7 +24,7 @@ import click
 from refstack_lite_client import keys, progress, required_tests, results_file, runner, submissions
 from refstack_lite_client.api import ApiError, Unreachable
 from refstack_lite_client.cli_common import choose_vendor, issue_challenge, load_private_key
-from refstack_lite_client.required_tests import RequiredList, RequiredTest
+from refstack_lite_client.required_tests import ListedTest, RequiredList
 from refstack_lite_client.run_options import (
     challenge_nonce,
     guideline_options,
@@ -112,8 +112,8 @@ class Plan:
     by all its aliases, and at most one of them runs)."""
 
     ids: list[str]
-    tests: list[RequiredTest]
-    missing: list[RequiredTest]
+    tests: list[ListedTest]
+    missing: list[ListedTest]
     total: int
 
 

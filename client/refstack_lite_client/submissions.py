@@ -28,7 +28,7 @@ GZIP_ABOVE = 64 * 1024  # bytes; smaller bodies are sent as they are
 ENVELOPE_TYPE = "application/json"
 EVIDENCE_TYPE = "application/vnd.subunit.v2"
 OTHER_EVIDENCE_TYPE = "application/octet-stream"
-SUBUNIT_V2_SIGNATURE = b"\xb3"
+SUBUNIT_V2_SIGNATURE = b"\xb3"  # the first byte of every subunit v2 packet
 
 
 class EvidenceRefused(ValueError):
@@ -110,10 +110,16 @@ def submit(api: Api, envelope: bytes, evidence: bytes | None = None) -> Submitte
     return Submitted(receipt, duplicate, uploaded)
 
 
+def evidence_type(stream: bytes) -> str:
+    """The media type of an evidence stream: subunit v2, or octet-stream for a v1 (text) stream."""
+    return EVIDENCE_TYPE if stream.startswith(SUBUNIT_V2_SIGNATURE) else OTHER_EVIDENCE_TYPE
+
+
 def upload_evidence(api: Api, submission_id: str, evidence: bytes) -> dict[str, Any]:
     """PUT the subunit stream of a stored submission (a repeat changes nothing)."""
-    kind = EVIDENCE_TYPE if evidence[:1] == SUBUNIT_V2_SIGNATURE else OTHER_EVIDENCE_TYPE  # v1 is text
-    answer: dict[str, Any] = api.request("PUT", _path(submission_id, "evidence"), **_body(evidence, kind))
+    answer: dict[str, Any] = api.request(
+        "PUT", _path(submission_id, "evidence"), **_body(evidence, evidence_type(evidence))
+    )
     return answer
 
 

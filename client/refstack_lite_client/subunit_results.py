@@ -20,9 +20,9 @@ from testtools import StreamToDict
 from testtools.content import Content
 from testtools.testresult.real import TestDict
 
+from refstack_lite_client.submissions import SUBUNIT_V2_SIGNATURE
 from refstack_lite_client.test_results import OUTCOME_OF_STATUS, Collected, TestResult, failure_reason
 
-V2_SIGNATURE = 0xB3  # the first byte of every subunit v2 packet
 PARSER_TEST_ID = "subunit.parser"  # python-subunit reports a damaged packet as this test failing
 NON_SUBUNIT = "stdout"
 SNIFF_BYTES = 64 * 1024  # how far into a file to look for v2 packets after stray text
@@ -34,7 +34,7 @@ class CorruptStream(ValueError):
 
 def detect_version(head: bytes) -> int:
     """2 when ``head`` (the first bytes of a stream) starts a subunit v2 packet, else 1."""
-    return 2 if head[:1] == bytes([V2_SIGNATURE]) else 1
+    return 2 if head.startswith(SUBUNIT_V2_SIGNATURE) else 1
 
 
 def record(test: TestDict) -> TestResult:
@@ -132,7 +132,7 @@ def read_file(path: Path, collected: Collected | None = None) -> Collected:
         try:
             if version == 2:
                 read_v2(file, collected)
-            elif bytes([V2_SIGNATURE]) in head and _read_v2_after_text(file, collected):
+            elif SUBUNIT_V2_SIGNATURE in head and _read_v2_after_text(file, collected):
                 version = 2
             else:
                 file.seek(0)

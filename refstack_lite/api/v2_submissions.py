@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from refstack_lite_client.schemas import Problem
+from refstack_lite_client.submissions import evidence_type
 
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, parse_time
@@ -25,7 +26,6 @@ bp = Blueprint("v2_submissions", __name__, url_prefix="/v2/submissions")
 
 ENVELOPE_TYPES = ("application/json", "application/vnd.dsse.envelope.v1+json")
 EVIDENCE_TYPES = ("application/octet-stream", "application/vnd.subunit.v2")
-SUBUNIT_V2_SIGNATURE = b"\xb3"
 
 
 def _settings() -> Settings:
@@ -226,7 +226,6 @@ def get_evidence(submission_id: str) -> Response:
     if evidence is None:
         raise NotFound(f"submission {submission_id} has no evidence uploaded", slug="no-evidence")
     # a subunit v1 stream (text, from older runners) is evidence too, but not of the v2 type
-    is_v2 = evidence.content[:1] == SUBUNIT_V2_SIGNATURE
-    response = Response(evidence.content, mimetype=EVIDENCE_TYPES[1] if is_v2 else EVIDENCE_TYPES[0])
+    response = Response(evidence.content, mimetype=evidence_type(evidence.content))
     response.headers["Digest"] = "sha-256=" + _b64_digest(evidence.digest)
     return response

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from refstack_lite_client import required_tests
 from refstack_lite_client.guideline import Guideline
-from refstack_lite_client.required_tests import RequiredList, RequiredTest
+from refstack_lite_client.required_tests import ListedTest, RequiredList
 
 from tests.conftest import REPO, interop_path
 
@@ -71,7 +71,7 @@ def test_base_name(test_id: str, base: str) -> None:
 
 
 def test_a_test_with_scenarios_runs_under_each_of_them() -> None:
-    required = RequiredList("g", "sha256:00", "platform", (RequiredTest("t.A.test_x", "id-1"),))
+    required = RequiredList("g", "sha256:00", "platform", (ListedTest("t.A.test_x", "id-1"),))
     workspace = ["t.A.test_x[id-1,smoke](ipv4)", "t.A.test_x[id-1,smoke](ipv6)", "t.A.test_y[id-2]"]
     matched = required_tests.match_workspace(required, workspace)
     assert matched.ids == ("t.A.test_x[id-1,smoke](ipv4)", "t.A.test_x[id-1,smoke](ipv6)")
@@ -84,9 +84,9 @@ def test_match_workspace_uses_the_workspaces_ids_by_name_then_alias() -> None:
         "sha256:00",
         "platform",
         (
-            RequiredTest("t.A.test_one", "id-1"),
-            RequiredTest("t.A.test_two", "id-2", aliases=("t.Old.test_two",)),
-            RequiredTest("t.A.test_three", "id-3"),
+            ListedTest("t.A.test_one", "id-1"),
+            ListedTest("t.A.test_two", "id-2", aliases=("t.Old.test_two",)),
+            ListedTest("t.A.test_three", "id-3"),
         ),
     )
     workspace = [
@@ -106,4 +106,4 @@ def test_write_load_list(tmp_path: Path) -> None:
 
 
 def test_entries_of_a_schema_1_2_test_have_no_id() -> None:
-    assert RequiredTest("t.A.test", None, ("t.B.test",)).entries() == ["t.A.test", "t.B.test"]
+    assert ListedTest("t.A.test", None, ("t.B.test",)).entries() == ["t.A.test", "t.B.test"]
