@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from refstack_lite import guideline_registry
 from refstack_lite.guideline_sources import Document
 from refstack_lite.models import ProductVersion, Submission, User, Vendor
-from refstack_lite.services import accounts, challenges, native_intake, products, signing_keys, vendors
+from refstack_lite.services import accounts, challenges, products, signing_keys, vendors
 from refstack_lite.services.actors import Actor
+from refstack_lite.services.intake import v2_bundle
 
 DEMO_TOKEN_LIFETIME = timedelta(days=7)
 ADMIN = "demo-admin"
@@ -71,7 +72,7 @@ def seed_submissions(session: Session, now: datetime) -> None:
     version = session.scalar(
         select(ProductVersion).join(ProductVersion.product).where(ProductVersion.version == "2026.1")
     )
-    policy = native_intake.Policy(accept_unchallenged=False)
+    policy = v2_bundle.Policy(accept_unchallenged=False)
     for run, passed in enumerate((required, required[1:])):
         challenge = challenges.issue(session, actor, vendor, now - timedelta(hours=1), timedelta(hours=3))
         results = bundle.Results(
@@ -87,4 +88,4 @@ def seed_submissions(session: Session, now: datetime) -> None:
             challenge=challenge.nonce,
         )
         envelope = bundle.sign(bundle.encode_statement(bundle.build_statement(results)), private)
-        native_intake.receive(session, actor, envelope, policy, results.finished_at + timedelta(minutes=5))
+        v2_bundle.receive(session, actor, envelope, policy, results.finished_at + timedelta(minutes=5))

@@ -8,15 +8,14 @@ import getpass
 import json
 import os
 import socket
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import click
 
 from refstack_lite_client import bundle, keys, results_file, submissions
-from refstack_lite_client.api import DEFAULT_RETRIES, Api, ApiError, Unreachable
+from refstack_lite_client.api import Api, ApiError, Unreachable
 from refstack_lite_client.cli_common import (
     ENV_PASSPHRASE,
     choose_vendor,
@@ -24,7 +23,8 @@ from refstack_lite_client.cli_common import (
     load_private_key,
     rfc3339_option,
 )
-from refstack_lite_client.config import ENV_TOKEN, ConfigError, Settings, config_dir, load
+from refstack_lite_client.cli_state import State
+from refstack_lite_client.config import ConfigError, config_dir
 from refstack_lite_client.import_command import import_command
 from refstack_lite_client.junit_results import CorruptReport
 from refstack_lite_client.required_tests import RequiredTestsError
@@ -77,42 +77,6 @@ class _Group(click.Group):
             raise click.ClickException(f"{err}\ngave up after {tries}; try again when the server is up") from None
         except EXPECTED_ERRORS as err:
             raise click.ClickException(str(err)) from None
-
-
-@dataclass
-class State:
-    """The global options; settings and the API are made only for commands that use them."""
-
-    url: str | None
-    token: str | None = field(repr=False)
-    config: str | None
-    _settings: Settings | None = None
-
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load(self.url, self.token, self.config)
-            for warning in self._settings.warnings:
-                click.echo(warning, err=True)
-        return self._settings
-
-    def api(self, retries: int = DEFAULT_RETRIES) -> Api:
-        settings = self.settings()
-        url = settings.require_url()
-        if not settings.token:
-            raise ConfigError(
-                f'no token: pass --token, set {ENV_TOKEN}, or put token = "rlt_..." in the config file '
-                f"{settings.config_path}"
-            )
-        if _plain_http_elsewhere(url):
-            click.echo(f"warning: {url} is plain http: the API token crosses the network readable by anyone", err=True)
-        api = Api(url, settings.token, retries=retries)
-        click.get_current_context().call_on_close(api.close)
-        return api
-
-
-def _plain_http_elsewhere(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1")
 
 
 @click.group(cls=_Group)

@@ -14,7 +14,7 @@ from refstack_lite_client import keys
 from refstack_lite_client.api import Api
 
 if TYPE_CHECKING:
-    from refstack_lite_client.cli import State
+    from refstack_lite_client.cli_state import State
 
 ENV_PASSPHRASE = "REFSTACK_LITE_KEY_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
 

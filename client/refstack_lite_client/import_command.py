@@ -28,7 +28,7 @@ from refstack_lite_client.run_options import (
 from refstack_lite_client.test_results import Collected, RunContext, to_results
 
 if TYPE_CHECKING:
-    from refstack_lite_client.cli import State
+    from refstack_lite_client.cli_state import State
 
 SNIFF_BYTES = 512
 

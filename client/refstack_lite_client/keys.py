@@ -19,8 +19,7 @@ from typing import TypeAlias
 
 from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa, x448, x25519
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 
 PublicKey: TypeAlias = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
@@ -39,12 +38,6 @@ _CURVES: dict[str, tuple[str, hashes.HashAlgorithm]] = {
     "secp256r1": ("ecdsa-sha2-nistp256", hashes.SHA256()),
     "secp384r1": ("ecdsa-sha2-nistp384", hashes.SHA384()),
 }
-_REFUSED_KINDS: tuple[tuple[type, str], ...] = (
-    (dsa.DSAPublicKey, "DSA"),
-    (ed448.Ed448PublicKey, "Ed448"),
-    (x25519.X25519PublicKey, "X25519"),
-    (x448.X448PublicKey, "X448"),
-)
 _TYPE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9.@]+)+")  # "ssh-rsa", "sk-ssh-ed25519@openssh.com"
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
 
@@ -83,7 +76,10 @@ def parse_public_key(text: str | bytes) -> VendorKey:
     if not raw.startswith(b"-----BEGIN "):
         return _parse_openssh_line(raw.decode("utf-8", errors="replace"))
     try:
-        key = serialization.load_pem_public_key(raw)
+        with warnings.catch_warnings():
+            # cryptography warns on loading a DSA key; _accepted refuses it with a reason instead.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            key = serialization.load_pem_public_key(raw)
     except UnsupportedAlgorithm as err:
         raise KeyRefused(f"this kind of key is not accepted: {USE_INSTEAD}") from err
     except ValueError as err:
@@ -139,13 +135,18 @@ def _accepted(key: object, comment: str = "") -> VendorKey:
             raise KeyRefused("this RSA key is not usable: its modulus is even")
         algorithm, bits = "ssh-rsa", key.key_size
     else:
-        kind = next((label for cls, label in _REFUSED_KINDS if isinstance(key, cls)), type(key).__name__)
-        raise KeyRefused(f"{kind} keys are not accepted: {USE_INSTEAD}")
+        raise KeyRefused(f"{_kind(key)} keys are not accepted: {USE_INSTEAD}")
     openssh = key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode("ascii")
     # ssh-keygen hashes the wire blob re-encoded from the key, as here, not the bytes it was given.
     digest = hashlib.sha256(base64.b64decode(openssh.split()[1])).digest()
     fingerprint = "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
     return VendorKey(key, algorithm, bits, fingerprint, openssh, comment)
+
+
+def _kind(key: object) -> str:
+    """A refused key's algorithm by its class ("DSAPublicKey": DSA), naming no deprecated class."""
+    name = type(key).__name__
+    return name.removesuffix("PublicKey").removesuffix("PrivateKey") or name
 
 
 def _curve(curve: ec.EllipticCurve) -> tuple[str, hashes.HashAlgorithm]:
@@ -171,15 +172,16 @@ def load_private_key(path: Path, passphrase: bytes | None = None) -> PrivateKey:
         hint = "this is a public key; give the private key (the file without .pub)"
         raise KeyFileError(f"{path}: {hint if public else 'not a private key in OpenSSH or PEM form'}")
     key = _decrypt(path, data, passphrase or None)
+    if not isinstance(key, PrivateKey):
+        raise KeyFileError(f"{path}: {_kind(key)} keys are not accepted: {USE_INSTEAD}")
     try:
         _accepted(key.public_key())
     except KeyRefused as err:
         raise KeyFileError(f"{path}: {err}") from err
-    assert isinstance(key, PrivateKey)  # _accepted refuses every other kind
     return key
 
 
-def _decrypt(path: Path, data: bytes, passphrase: bytes | None) -> PrivateKeyTypes:
+def _decrypt(path: Path, data: bytes, passphrase: bytes | None) -> object:
     openssh = b"-----BEGIN OPENSSH PRIVATE KEY-----" in data
     load = serialization.load_ssh_private_key if openssh else serialization.load_pem_private_key
     with warnings.catch_warnings():

@@ -38,7 +38,7 @@ from refstack_lite_client.submit_command import receipt_lines
 from refstack_lite_client.test_results import Collected, RunContext, TestResult, to_results
 
 if TYPE_CHECKING:
-    from refstack_lite_client.cli import State
+    from refstack_lite_client.cli_state import State
 
 LOAD_LIST_FILE = "load-list.txt"
 SUMMARY_FILE = "summary.json"

@@ -15,7 +15,7 @@ from refstack_lite_client.required_tests import RequiredList
 from refstack_lite_client.sign_command import challenge_problems, read_challenge
 
 if TYPE_CHECKING:
-    from refstack_lite_client.cli import State
+    from refstack_lite_client.cli_state import State
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,7 +12,7 @@ from refstack_lite_client import submissions
 from refstack_lite_client.submit_command import submission_lines
 
 if TYPE_CHECKING:
-    from refstack_lite_client.cli import State
+    from refstack_lite_client.cli_state import State
 
 
 def submission_id_of(value: str) -> str:

@@ -13,7 +13,7 @@ from refstack_lite_client.api import ApiError, Unreachable
 from refstack_lite_client.cli_common import rfc3339_option
 
 if TYPE_CHECKING:
-    from refstack_lite_client.cli import State
+    from refstack_lite_client.cli_state import State
 
 LIST_COLUMNS = ("ID", "RECEIVED", "VENDOR", "GUIDELINE", "TARGET", "VERDICT", "PASSED", "FAILED")
 

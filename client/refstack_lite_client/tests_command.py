@@ -12,7 +12,7 @@ from refstack_lite_client.guideline import CAPABILITY_STATUSES
 from refstack_lite_client.run_options import guideline_options, required_list
 
 if TYPE_CHECKING:
-    from refstack_lite_client.cli import State
+    from refstack_lite_client.cli_state import State
 
 
 @click.command("tests")

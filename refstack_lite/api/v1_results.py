@@ -17,7 +17,6 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.http import HTTP_STATUS_CODES
 
-from refstack_lite import refstack_upload
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.problems import STATUS
 from refstack_lite.api.uploads import read_upload
@@ -32,8 +31,9 @@ from refstack_lite.errors import (
     UnsupportedMediaType,
 )
 from refstack_lite.models import ProductVersion, Submission
-from refstack_lite.services import intake, refstack_intake, refstack_results
+from refstack_lite.services import v1_results
 from refstack_lite.services.actors import Actor
+from refstack_lite.services.intake import store, v1_body, v1_upload
 
 bp = Blueprint("v1_results", __name__, url_prefix="/v1/results")
 
@@ -60,7 +60,7 @@ def _refused(err: RefstackError) -> Response:
             body["problems"] = [{"path": p.path, "message": p.message} for p in err.problems]
     else:  # RefStack's pecan.abort shape
         body = {"code": status, "title": HTTP_STATUS_CODES.get(status, "Error"), "detail": err.detail}
-    if isinstance(err, intake.Duplicate):
+    if isinstance(err, store.Duplicate):
         body["test_id"] = err.existing
         body["url"] = _url(err.existing)
     response = jsonify(body)
@@ -88,10 +88,10 @@ def upload() -> tuple[Response, int]:
     _require_json()
     settings = _settings()
     raw = read_upload(settings.max_upload_bytes)
-    checked = refstack_upload.check(raw, request.headers.get("X-Signature"), request.headers.get("X-Public-Key"))
+    checked = v1_body.check(raw, request.headers.get("X-Signature"), request.headers.get("X-Public-Key"))
     session = get_session()
-    policy = refstack_intake.Policy(settings.anonymous_uploads, settings.accepted_guidelines)
-    submission = refstack_intake.receive(session, checked, policy, datetime.now(UTC))
+    policy = v1_upload.Policy(settings.anonymous_uploads, settings.accepted_guidelines)
+    submission = v1_upload.receive(session, checked, policy, datetime.now(UTC))
     session.commit()
     return jsonify({"test_id": submission.id, "url": _url(submission.id)}), 201
 
@@ -99,7 +99,7 @@ def upload() -> tuple[Response, int]:
 @bp.get("/schema")
 def schema() -> Response:
     """The JSON Schema of an upload, as RefStack served it."""
-    return jsonify(refstack_upload.SCHEMA)
+    return jsonify(v1_body.SCHEMA)
 
 
 def _date(name: str) -> datetime | None:
@@ -112,14 +112,14 @@ def _date(name: str) -> datetime | None:
         raise InvalidInput(f"Invalid date format: {err}") from err
 
 
-def _filters(actor: Actor) -> refstack_results.Listing:
+def _filters(actor: Actor) -> v1_results.Listing:
     start, end = _date("start_date"), _date("end_date")
     if start is not None and end is not None and start > end:
         raise InvalidInput("Invalid dates: start_date more than end_date")
     signed = "signed" in request.args
     if signed and actor.user is None:
         raise InvalidInput(SIGNED_NEEDS_LOGIN)
-    return refstack_results.Listing(
+    return v1_results.Listing(
         cpid=request.args.get("cpid"),
         received_from=start,
         # created_at is shown to the second: the end date includes the whole second it names
@@ -182,10 +182,10 @@ def list_results() -> Response:
     actor = current_actor()
     filters = _filters(actor)
     session = get_session()
-    query = refstack_results.listing(session, actor, filters)
-    total_pages = math.ceil(refstack_results.count(session, query) / PER_PAGE)
+    query = v1_results.listing(session, actor, filters)
+    total_pages = math.ceil(v1_results.count(session, query) / PER_PAGE)
     number = _page_number(total_pages)
-    rows = refstack_results.page_of(session, query, (number - 1) * PER_PAGE, PER_PAGE)
+    rows = v1_results.page_of(session, query, (number - 1) * PER_PAGE, PER_PAGE)
     # signed lists only the caller's vendors' uploads; the public list holds no vendor's
     results = [{**_result_json(s, internals=filters.signed or actor.is_foundation), "url": _url(s.id)} for s in rows]
     return jsonify({"results": results, "pagination": {"current_page": number, "total_pages": total_pages}})
@@ -199,7 +199,7 @@ def get_result(test_id: str) -> Response:
     submission = session.get(Submission, test_id)
     if submission is None or submission.source != "v1":
         raise NotFound(f"Test result {test_id} not found")
-    user_role = refstack_results.role(session, actor, submission)
+    user_role = v1_results.role(session, actor, submission)
     if user_role is None:
         # RefStack's answer (not a 404): the upload exists, and this caller may not read it
         raise Unauthenticated("this test result belongs to a vendor: send the token of one of its members")
@@ -207,6 +207,6 @@ def get_result(test_id: str) -> Response:
     body = _result_json(submission, internals)
     if internals:
         body["cpid"] = submission.cpid
-    body["results"] = refstack_results.passed_names(session, submission)
+    body["results"] = v1_results.passed_names(session, submission)
     body["user_role"] = user_role
     return jsonify(body)

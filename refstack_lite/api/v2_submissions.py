@@ -19,8 +19,9 @@ from refstack_lite.config import Settings
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.errors import Forbidden, InvalidInput, NotFound, UnsupportedMediaType
 from refstack_lite.models import Submission, SubmissionVerdict
-from refstack_lite.services import native_intake, submissions
+from refstack_lite.services import submissions
 from refstack_lite.services.actors import Actor, vendor_roles
+from refstack_lite.services.intake import v2_bundle
 
 bp = Blueprint("v2_submissions", __name__, url_prefix="/v2/submissions")
 
@@ -106,8 +107,8 @@ def create_submission() -> tuple[Response, int, dict[str, str]]:
     settings = _settings()
     raw = read_upload(settings.max_upload_bytes)
     session = get_session()
-    policy = native_intake.Policy(accept_unchallenged=settings.accept_unchallenged)
-    submission = native_intake.receive(session, actor, raw, policy, datetime.now(UTC))
+    policy = v2_bundle.Policy(accept_unchallenged=settings.accept_unchallenged)
+    submission = v2_bundle.receive(session, actor, raw, policy, datetime.now(UTC))
     session.commit()
     body = submission_json(submission, internals=True)
     return jsonify(body), 201, {"Location": body["links"]["self"]}

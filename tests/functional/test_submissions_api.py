@@ -18,8 +18,8 @@ from refstack_lite_client.guideline import Guideline
 from refstack_lite import eligibility
 from refstack_lite.db import get_session
 from refstack_lite.models import GuidelineRevision
-from refstack_lite.services import intake
 from refstack_lite.services.actors import ANONYMOUS
+from refstack_lite.services.intake import store
 from tests.functional.api_helpers import add_member, assert_problem, ok, parse_iso, refused, walk
 from tests.functional.submission_cases import (
     TARGETS,
@@ -334,7 +334,7 @@ def public_upload(app: Flask) -> str:
     with app.app_context():
         session = get_session()
         revision = session.query(GuidelineRevision).one()
-        incoming = intake.Incoming(
+        incoming = store.Incoming(
             source="v1",
             raw=PUBLIC_UPLOAD,
             envelope_digest=digest,
@@ -350,7 +350,7 @@ def public_upload(app: Flask) -> str:
             public=True,
             cpid="public-cpid",
         )
-        stored = intake.receive(session, ANONYMOUS, incoming, [revision], now)
+        stored = store.receive(session, ANONYMOUS, incoming, [revision], now)
         session.commit()
         return f"/v2/submissions/{stored.id}"
 

@@ -23,11 +23,11 @@ from flask.testing import FlaskClient
 from refstack_lite_client import keys
 from sqlalchemy import event, select, update
 
-from refstack_lite import refstack_upload
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of, get_session
 from refstack_lite.models import Submission, SubmissionVerdict
 from refstack_lite.services import submissions
+from refstack_lite.services.intake import v1_body
 from tests.functional.api_helpers import add_member, new_product, new_vendor, ok, unchanged
 from tests.functional.submission_helpers import (
     GUIDELINE,
@@ -611,4 +611,4 @@ def test_a_native_submission_is_not_a_v1_result(app: Flask, client: FlaskClient,
 
 
 def test_the_upload_schema_is_published(client: FlaskClient) -> None:
-    assert ok(client.get("/v1/results/schema")) == refstack_upload.SCHEMA
+    assert ok(client.get("/v1/results/schema")) == v1_body.SCHEMA

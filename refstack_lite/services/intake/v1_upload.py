@@ -1,4 +1,4 @@
-"""Storing a checked RefStack (v1) upload (``refstack_upload.check``): a signed one belongs to its
+"""Storing a checked RefStack (v1) upload (``v1_body.check``): a signed one belongs to its
 key's vendor, an unsigned one is public (where the deployment allows them) and never counts
 for certification. The results are evaluated against every guideline accepted now."""
 
@@ -15,9 +15,10 @@ from refstack_lite import guideline_registry
 from refstack_lite.db import begin_writing
 from refstack_lite.errors import Unauthenticated
 from refstack_lite.models import GuidelineRevision, Product, ProductVersion, SigningKey, Submission
-from refstack_lite.refstack_upload import ANONYMOUS_DISABLED, UNKNOWN_KEY, Checked
-from refstack_lite.services import intake, signing_keys
+from refstack_lite.services import signing_keys
 from refstack_lite.services.actors import Actor
+from refstack_lite.services.intake import store
+from refstack_lite.services.intake.v1_body import ANONYMOUS_DISABLED, UNKNOWN_KEY, Checked
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def receive(session: Session, checked: Checked, policy: Policy, now: datetime) -
         raise Unauthenticated(ANONYMOUS_DISABLED, slug="anonymous-disabled")
     if key is not None:
         signing_keys.require_usable(key, now)
-    incoming = intake.Incoming(
+    incoming = store.Incoming(
         source="v1",
         raw=checked.raw,
         envelope_digest=checked.digest,
@@ -51,9 +52,9 @@ def receive(session: Session, checked: Checked, policy: Policy, now: datetime) -
         product_version=None if key is None else _version_of(session, key.vendor_id, checked.cpid),
     )
     actor = Actor(None, label="refstack-client" if key is None else f"key:{key.fingerprint}")
-    verdicts = intake.evaluate(session, incoming.passed, accepted_revisions(session, policy.accepted_guidelines))
+    verdicts = store.evaluate(session, incoming.passed, accepted_revisions(session, policy.accepted_guidelines))
     begin_writing(session)  # everything above only read: SQLite takes its write lock from here
-    return intake.store(session, actor, incoming, verdicts, now)
+    return store.store(session, actor, incoming, verdicts, now)
 
 
 def _registered(session: Session, signer: keys.VendorKey) -> SigningKey:

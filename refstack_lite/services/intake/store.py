@@ -1,7 +1,7 @@
 """Storing a verified set of test results, whichever API it came through (DESIGN.md §2.5).
 
-``receive`` is the common tail of the native (v2, ``services.native_intake``) and the RefStack
-(v1, ``services.refstack_intake``) uploads: duplicate check, claiming the challenge, interning
+``receive`` is the common tail of the native (v2, ``v2_bundle``) and the RefStack
+(v1, ``v1_upload``) uploads: duplicate check, claiming the challenge, interning
 the test names, storing the exact bytes and the packed outcomes, evaluating and recording the
 verdicts, and the audit event. Nothing is committed here: the view commits once, so any failure
 stores nothing.

@@ -2,7 +2,7 @@
 
 ``check`` runs first, in RefStack's order: the body must be JSON, follow ``SCHEMA`` (every item,
 not only the first), carry a good signature when it carries either signature header, and hold
-at least one passed test. ``services.refstack_intake`` then stores it.
+at least one passed test. ``v1_upload`` then stores it.
 
 Refusals raise the usual domain errors; their ``detail`` is RefStack's own title where RefStack
 had one, so ``api.v1_results`` can answer in RefStack's shape.

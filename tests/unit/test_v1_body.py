@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from refstack_lite import refstack_upload
+from refstack_lite.services.intake import v1_body
 
 DASHED = "6e85fde4-b3cd-4137-ab72-ed5f418e8c24"
 
@@ -81,31 +81,31 @@ INVALID: list[Any] = [
 
 
 def test_the_schema_is_a_valid_2020_12_schema() -> None:
-    Draft202012Validator.check_schema(refstack_upload.SCHEMA)
+    Draft202012Validator.check_schema(v1_body.SCHEMA)
 
 
 @pytest.mark.parametrize("document", VALID, ids=range(len(VALID)))
 def test_a_valid_body_passes_both_checks(document: Any) -> None:
-    assert refstack_upload.problems(document) == []
-    assert refstack_upload.fast_valid(document) is True
+    assert v1_body.problems(document) == []
+    assert v1_body.fast_valid(document) is True
 
 
 @pytest.mark.parametrize("document", INVALID, ids=range(len(INVALID)))
 def test_an_invalid_body_fails_both_checks(document: Any) -> None:
-    assert refstack_upload.problems(document) != []
-    assert refstack_upload.fast_valid(document) is False
+    assert v1_body.problems(document) != []
+    assert v1_body.fast_valid(document) is False
 
 
 def test_the_problem_list_is_sorted_and_capped() -> None:
     many = doc([{"name": i} for i in range(500)])
-    found = refstack_upload.problems(many)
-    assert len(found) == refstack_upload.MAX_PROBLEMS
+    found = v1_body.problems(many)
+    assert len(found) == v1_body.MAX_PROBLEMS
     assert [p.path for p in found[:3]] == ["$.results[0].name", "$.results[1].name", "$.results[2].name"]
 
 
 def test_a_valid_body_becomes_tempest_test_ids() -> None:
     hex_form = uuid.uuid4()
-    checked = refstack_upload.check(
+    checked = v1_body.check(
         b'{"cpid": "c", "duration_seconds": 3, "results": [{"name": "t.a", "uuid": "%s"}, {"name": "t.b"}]}'
         % hex_form.hex.upper().encode(),
         None,

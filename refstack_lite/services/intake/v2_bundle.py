@@ -3,7 +3,7 @@
 The steps run in the design's order and the first failure answers: envelope schema, key lookup
 by key id among the caller's vendors' keys, signature over the exact bytes, statement schema,
 then the key's standing, the guideline snapshot and target, the product, the challenge and the
-times. ``intake.store`` then claims the challenge and stores; the unique digests refuse a
+times. ``store.store`` then claims the challenge and stores; the unique digests refuse a
 duplicate.
 """
 
@@ -33,8 +33,9 @@ from refstack_lite.models import (
     Submission,
     SubmissionChallenge,
 )
-from refstack_lite.services import intake, signing_keys
+from refstack_lite.services import signing_keys
 from refstack_lite.services.actors import Actor
+from refstack_lite.services.intake import store
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,14 @@ def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: dat
     version = _product_version(session, key.vendor_id, product.get("versionId"), product.get("cpid"))
     digests = (verified.envelope_digest, "sha256:" + hashlib.sha256(verified.payload).hexdigest())
     challenge = _challenge(session, key.vendor_id, predicate["challenge"], started, digests, policy, now)
-    if finished > now + intake.CLOCK_SKEW:
+    if finished > now + store.CLOCK_SKEW:
         raise InvalidInput(
             f"the results say they finished at {predicate['finishedAt']}, which is in the future",
             [Problem("$.predicate.finishedAt", "may not be later than the server's clock (5 minutes' leeway)")],
             slug="finished-in-future",
         )
     evidence = predicate.get("evidence")
-    incoming = intake.Incoming(
+    incoming = store.Incoming(
         source="v2",
         raw=raw,
         envelope_digest=digests[0],
@@ -117,9 +118,9 @@ def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: dat
         challenge=challenge,
         evidence_digest=None if evidence is None else evidence["subunit"]["digest"],
     )
-    verdicts = intake.evaluate(session, incoming.passed, [revision])
+    verdicts = store.evaluate(session, incoming.passed, [revision])
     begin_writing(session)  # everything above only read: SQLite takes its write lock from here
-    return intake.store(session, actor, incoming, verdicts, now)
+    return store.store(session, actor, incoming, verdicts, now)
 
 
 def _time(text: str) -> datetime:
@@ -206,13 +207,13 @@ def _challenge(
             [Problem(where, "expired")],
             slug="challenge-expired",
         )
-    if started < challenge.issued_at - intake.CLOCK_SKEW:
+    if started < challenge.issued_at - store.CLOCK_SKEW:
         raise InvalidInput(
             "the results say the run started before its challenge was issued",
             [Problem("$.predicate.startedAt", f"must not be before {challenge.issued_at.isoformat()}")],
             slug="started-before-challenge",
         )
     if challenge.used_at is not None:
-        intake.refuse_duplicate(session, *digests)  # a replay is answered with the stored submission
+        store.refuse_duplicate(session, *digests)  # a replay is answered with the stored submission
         raise Conflict("the challenge the results carry was used by another submission", slug="challenge-used")
     return challenge
