@@ -44,7 +44,7 @@ def main() -> None:
 
     Configuration comes from the environment: REFSTACK_LITE_DATABASE_URL (default: a SQLite
     file in the instance folder), REFSTACK_LITE_ENV, REFSTACK_LITE_SECRET_KEY,
-    REFSTACK_LITE_ACCEPTED_GUIDELINES.
+    REFSTACK_LITE_PUBLIC_URL, REFSTACK_LITE_ACCEPTED_GUIDELINES (README.md lists them all).
     """
 
 

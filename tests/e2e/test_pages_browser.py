@@ -188,6 +188,34 @@ def test_pages_load_their_stylesheet(page: Page, path: str) -> None:
     assert header.evaluate("e => getComputedStyle(e).borderBottomColor") == "rgb(200, 16, 46)"
 
 
+# Every Content-Security-Policy violation on the page, as the browser reports it.
+CSP_VIOLATIONS_JS = """window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", e => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));"""
+
+
+@pytest.mark.parametrize(
+    "path", ["/guidelines", "/guidelines/2020.06?target=object", "/guidelines/1999.99", "/guidelines/2020.06?target=x"]
+)
+def test_pages_work_under_their_content_security_policy(page: Page, path: str) -> None:
+    console: list[str] = []
+    page.on("console", lambda message: console.extend([message.text] if message.type in ("error", "warning") else []))
+    page.add_init_script(CSP_VIOLATIONS_JS)
+    response = page.goto(path)
+    assert response is not None
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    page.wait_for_load_state("load")
+    # The stylesheet applied (style-src 'self'), and nothing was blocked or complained about.
+    assert page.locator("header.site").evaluate("e => getComputedStyle(e).borderBottomColor") == "rgb(200, 16, 46)"
+    assert page.evaluate("window.cspViolations") == []
+    # The error pages log their own status (404, 400) as a failed load; nothing else may be logged.
+    assert [
+        m for m in console if not m.startswith("Failed to load resource: the server responded with a status of 40")
+    ] == []
+
+
 def test_clicking_a_guideline_opens_its_detail_page(page: Page) -> None:
     page.goto("/guidelines")
     page.locator('table[data-family="powered"]').get_by_role("link", name="2020.06", exact=True).click()
