@@ -91,9 +91,7 @@ def from_file(
     return RequiredList(name or name_of_file(path), digest, target, tests)
 
 
-def from_server(
-    api: Api, name: str, target: str | None, statuses: Iterable[str] = ("required",)
-) -> RequiredList:
+def from_server(api: Api, name: str, target: str | None, statuses: Iterable[str] = ("required",)) -> RequiredList:
     """The tests of ``target`` (None: the one the server implies) in the server's current revision
     of guideline ``name``."""
     given = {} if target is None else {"target": target}
