@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from refstack_lite_client.guideline import UnknownTarget
+from refstack_lite_client.guideline import TargetNeeded, UnknownTarget
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -72,6 +72,8 @@ def _domain_error(err: Exception) -> Response:
         if _is_page():
             return _page(400, "Invalid target", str(err))
         return problem(400, "invalid-target", "Invalid target", str(err), valid_targets=list(err.known))
+    if isinstance(err, TargetNeeded):
+        return problem(400, "target-required", "Target required", str(err), valid_targets=list(err.known))
     if not isinstance(err, RequestRefused):
         raise err
     status, title = _status_of(err)
@@ -112,4 +114,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(RefstackError, _domain_error)
     app.register_error_handler(UnknownTarget, _domain_error)
+    app.register_error_handler(TargetNeeded, _domain_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from refstack_lite_client.guideline import CAPABILITY_STATUSES, RequiredTest
+from refstack_lite_client.guideline import CAPABILITY_STATUSES, RequiredTest, implied_target
 from refstack_lite_client.guideline_diff import diff_required
 from refstack_lite_client.schemas import Problem
 
@@ -174,9 +174,12 @@ def _statuses() -> tuple[str, ...]:
 def get_tests(name: str) -> Response:
     session = get_session()
     statuses = _statuses()
-    target = request.args.get("target", "platform")
     revision = registry.current_revision(session, name)
-    tests = registry.parsed(session, revision).tests_for(target, statuses)
+    guideline = registry.parsed(session, revision)
+    target = request.args.get("target")
+    if target is None:
+        target = guideline.default_target()
+    tests = guideline.tests_for(target, statuses)
     return jsonify(
         {
             "guideline": name,
@@ -215,8 +218,12 @@ def diff() -> Response:
     session = get_session()
     old_rev = registry.current_revision(session, args["from"])
     new_rev = registry.current_revision(session, args["to"])
-    target = args.get("target", "platform")
-    changes = diff_required(registry.parsed(session, old_rev), registry.parsed(session, new_rev), target)
+    old, new = registry.parsed(session, old_rev), registry.parsed(session, new_rev)
+    target = args.get("target")
+    if target is None:
+        shared = [t for t in new.valid_targets() if t in old.valid_targets()]
+        target = implied_target(shared, where="the two guidelines share")
+    changes = diff_required(old, new, target)
     return jsonify(
         {
             "from": {"id": args["from"], "digest": "sha256:" + old_rev.digest},
