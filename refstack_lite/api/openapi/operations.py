@@ -44,7 +44,11 @@ def query_param(name: str, description: str, schema: JSON | None = None, *, requ
     return {"name": name, "in": "query", "required": required, "description": description, "schema": schema or string()}
 
 
-TARGET = query_param("target", "the guideline target (component), default platform", string(default="platform"))
+TARGET = query_param(
+    "target",
+    "the guideline target (component); without it, the guideline's only target, else platform when the"
+    " guideline has it, else a 400 target-required problem listing valid_targets",
+)
 
 
 # --- answers ----------------------------------------------------------------------------------
