@@ -221,11 +221,14 @@ class Guideline:
 
     def tests_for(self, target: str, statuses: Iterable[str] = ("required",)) -> list[RequiredTest]:
         """Tests of the target's capabilities with a status in ``statuses``, once per test name,
-        sorted by name; capabilities not defined in the document contribute nothing.
+        sorted by name; capabilities not defined in the document contribute nothing. This is the
+        list a runner takes, not the rule verdicts follow: those judge each capability's entry
+        on its own (a test listed by two required capabilities must pass for each of them).
 
         A test in several capabilities takes the highest-priority status among them, and is
         flagged only if it is flagged in every capability of that status (RefStack's report
-        counted it once per capability, so an unflagged listing had to pass).
+        counted it once per capability, so an unflagged listing had to pass). Its aliases are
+        those of every such capability, so a runner finds it under any name a guideline gives it.
         """
         wanted = set(statuses)
         listings: dict[str, list[tuple[int, str, Test]]] = {}
@@ -243,7 +246,9 @@ class Guideline:
             if status not in wanted:
                 continue
             unflagged = [test for _, test in top if not test.flagged]
-            chosen.append(RequiredTest((unflagged or [top[0][1]])[0], tuple(c for c, _ in top), status))
+            aliases = tuple(dict.fromkeys(alias for _, test in top for alias in test.aliases))
+            test = replace((unflagged or [top[0][1]])[0], aliases=aliases)
+            chosen.append(RequiredTest(test, tuple(c for c, _ in top), status))
         return chosen
 
 

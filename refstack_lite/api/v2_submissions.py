@@ -61,6 +61,7 @@ def verdict_json(verdict: SubmissionVerdict, *, report: bool) -> dict[str, Any]:
         "eligible": verdict.eligible,
         "reason": verdict.reason,
         "totals": verdict.report["totals"],
+        "totals_per_capability": verdict.report["totals_per_capability"],
         "requires_platform": verdict.report["requires_platform"],
     }
     if report:

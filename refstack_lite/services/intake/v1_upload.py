@@ -52,7 +52,7 @@ def receive(session: Session, checked: Checked, policy: Policy, now: datetime) -
         product_version=None if key is None else _version_of(session, key.vendor_id, checked.cpid),
     )
     actor = Actor(None, label="refstack-client" if key is None else f"key:{key.fingerprint}")
-    verdicts = store.evaluate(session, incoming.passed, accepted_revisions(session, policy.accepted_guidelines))
+    verdicts = store.evaluate(session, incoming, accepted_revisions(session, policy.accepted_guidelines))
     begin_writing(session)  # everything above only read: SQLite takes its write lock from here
     return store.store(session, actor, incoming, verdicts, now)
 
