@@ -76,7 +76,9 @@ def test_bootstrap_installs_exactly_the_lock_and_reinstalls_when_it_changes(tmp_
     # A dependency added to a pyproject.toml without re-running scripts/lock.sh: the venv is
     # rebuilt (the stamp covers both pyproject.toml files and the lock) and the missing pin named.
     pyproject = copy / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace("test = [\n", 'test = [\n    "a-package-not-in-the-lock>=1",\n'))
+    declared = pyproject.read_text()
+    assert declared.count("test = [\n") == 1
+    pyproject.write_text(declared.replace("test = [\n", 'test = [\n    "a-package-not-in-the-lock>=1",\n'))
     stale = _bootstrap(copy)
     assert stale.returncode == 1
     assert "Creating .venv" in stale.stderr
