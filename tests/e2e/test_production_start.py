@@ -1,7 +1,8 @@
 """The production start, as the Dockerfile does it, without a Docker engine.
 
-Builds both wheels with the Dockerfile's command, installs them (not editable, with the
-``postgresql`` extra) in a fresh virtual environment, and runs ``scripts/entrypoint.sh``:
+Builds both wheels with the Dockerfile's command, installs the locked run-time dependencies
+(requirements/server.lock) and then the wheels (not editable, with the ``postgresql`` extra,
+nothing more from an index) in a fresh virtual environment, and runs ``scripts/entrypoint.sh``:
 migrations, then gunicorn. Runs on SQLite, and on PostgreSQL when
 ``REFSTACK_LITE_TEST_POSTGRES_URL`` is set (in its own, temporary database).
 """
@@ -26,10 +27,12 @@ import pytest
 from tests.conftest import REPO
 from tests.e2e.conftest import Venv, Wheels, make_venv, run
 from tests.e2e.processes import free_port, own_postgres_database
+from tests.locks import installed, locked_here
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheels")]  # the wheels are built once per worker
 
 ENTRYPOINT = REPO / "scripts" / "entrypoint.sh"
+SERVER_LOCK = REPO / "requirements" / "server.lock"
 SECRET = secrets.token_hex(32)  # 64 characters
 PUBLIC_URL = "https://refstack.example.org"
 START_TIMEOUT = 45.0
@@ -38,8 +41,11 @@ STOP_TIMEOUT = 30.0
 
 @pytest.fixture(scope="module")
 def server_venv(wheels: Wheels, tmp_path_factory: pytest.TempPathFactory) -> Venv:
-    """Both wheels installed as the Dockerfile installs them."""
-    return make_venv(tmp_path_factory.mktemp("server-venv"), str(wheels.client), f"{wheels.server}[postgresql]")
+    """Both wheels installed as the Dockerfile installs them: the lock first, then the wheels with
+    no index, so a dependency the lock lacks fails here."""
+    venv = make_venv(tmp_path_factory.mktemp("server-venv"), "--require-hashes", "-r", str(SERVER_LOCK))
+    venv.pip_install("--no-index", str(wheels.client), f"{wheels.server}[postgresql]")
+    return venv
 
 
 # --- the wheels and what the installed packages read --------------------------------------------
@@ -114,6 +120,12 @@ def test_installed_packages_read_their_own_files(server_venv: Venv) -> None:
     assert found["schema_names"] == sorted(p.name for p in (REPO / "schemas").iterdir())
     assert found["validator"] == "https://json-schema.org/draft/2020-12/schema"
     assert found["demo_is_valid"] is True
+
+
+def test_the_image_has_exactly_the_locked_versions(server_venv: Venv) -> None:
+    """What production runs is what CI tested: every run-time package at its locked version."""
+    ours = frozenset({"refstack-lite", "refstack-lite-client", "pip", "setuptools", "wheel"})
+    assert installed(server_venv.python, leave_out=ours) == locked_here("server.lock")
 
 
 def test_installed_command_line(server_venv: Venv) -> None:
