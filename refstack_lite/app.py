@@ -12,9 +12,11 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from refstack_lite import __version__, db
 from refstack_lite.api import (
+    auth,
     bodies,
     openapi,
     problems,
+    query,
     v1_guidelines,
     v1_results,
     v2_accounts,
@@ -45,6 +47,8 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     db.init_app(app, db.make_engine(url))
     problems.register(app)
     app.before_request(bodies.refuse_unusable_text)
+    app.before_request(auth.authenticate_writes)
+    app.before_request(query.refuse_empty_values)
     app.register_blueprint(v1_guidelines.bp)
     app.register_blueprint(v1_results.bp)
     for module in (

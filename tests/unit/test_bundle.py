@@ -255,13 +255,13 @@ def test_a_signed_payload_that_is_not_json_is_refused() -> None:
 def test_every_envelope_problem_is_listed() -> None:
     document = json.loads(VALID)
     del document["payloadType"]
-    document["extra"] = 1
-    document["signatures"][0]["keyid"] = "MD5:00"
+    document["signatures"][0]["keyid"] = 42
+    del document["signatures"][0]["sig"]
     error = refused(json.dumps(document).encode())
     assert error.reason == "envelope-schema"
-    assert [p.path for p in error.problems] == ["$", "$", "$.signatures[0].keyid"]
-    assert len(error.problems) == 3
+    assert [p.path for p in error.problems] == ["$", "$.signatures[0]", "$.signatures[0].keyid"]
     assert "'payloadType' is a required property" in str(error)
+    assert "'sig' is a required property" in str(error)
 
 
 def test_every_statement_problem_is_listed() -> None:
@@ -334,13 +334,41 @@ def _with_signatures(*signatures: dict[str, str]) -> bytes:
     return edited(VALID, signatures=list(signatures))
 
 
-def test_the_first_signature_by_a_known_key_decides() -> None:
+def test_the_first_signature_by_a_known_key_that_verifies_decides() -> None:
+    """DSSE protocol.md: a signature that does not verify is skipped, not a refusal."""
     good = json.loads(VALID)["signatures"][0]
     foreign = json.loads((FIXTURES / "unknown-key.dsse.json").read_bytes())["signatures"][0]
     assert bundle.verify(_with_signatures(foreign, good), key_for).keyid == VENDOR_KEY.fingerprint
-    bad = {"keyid": good["keyid"], "sig": foreign["sig"]}
-    assert refused(_with_signatures(bad, good)).reason == "bad-signature"
+    bad = {"keyid": good["keyid"], "sig": foreign["sig"]}  # the same keyid, a signature that fails
+    assert bundle.verify(_with_signatures(bad, good), key_for).keyid == VENDOR_KEY.fingerprint
+    assert bundle.verify(_with_signatures(good, bad), key_for).keyid == VENDOR_KEY.fingerprint
+    assert bundle.verify(_with_signatures(foreign, bad, good), key_for).payload == bundle.verify(VALID, key_for).payload
+    assert refused(_with_signatures(bad)).reason == "bad-signature"
+    assert refused(_with_signatures(bad, foreign, bad)).reason == "bad-signature"
     assert refused(_with_signatures(foreign)).reason == "unknown-key"
+
+
+def test_a_signature_without_a_keyid_is_by_no_known_key() -> None:
+    """DSSE envelope.md: keyid is optional; ours are looked up by it, so one without is skipped."""
+    good = json.loads(VALID)["signatures"][0]
+    anonymous = {"sig": good["sig"]}
+    empty = {"keyid": "", "sig": good["sig"]}
+    assert bundle.verify(_with_signatures(anonymous, empty, good), key_for).keyid == VENDOR_KEY.fingerprint
+    error = refused(_with_signatures(anonymous, empty))
+    assert error.reason == "unknown-key"
+    assert "(no keyid), (no keyid)" in str(error)
+
+
+def test_fields_dsse_leaves_to_producers_are_ignored() -> None:
+    """DSSE envelope.md: producers MAY add fields, and consumers MUST ignore unrecognized ones."""
+    document = json.loads(VALID)
+    document["annotations"] = {"tool": "securesystemslib", "nested": [1, {"a": None}]}
+    document["signatures"][0]["cert"] = "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"
+    document["signatures"][0]["extension"] = {"kind": "x"}
+    raw = json.dumps(document).encode()
+    verified = bundle.verify(raw, key_for)
+    assert verified.payload == bundle.verify(VALID, key_for).payload
+    assert verified.envelope_digest == "sha256:" + hashlib.sha256(raw).hexdigest()  # the bytes as sent
 
 
 def test_a_refusal_carries_its_reason_and_problems() -> None:
