@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from refstack_lite_client import bundle, keys
 from refstack_lite_client.bundle import BundleRefused
@@ -369,6 +369,64 @@ def test_fields_dsse_leaves_to_producers_are_ignored() -> None:
     verified = bundle.verify(raw, key_for)
     assert verified.payload == bundle.verify(VALID, key_for).payload
     assert verified.envelope_digest == "sha256:" + hashlib.sha256(raw).hexdigest()  # the bytes as sent
+
+
+def _ssh_keygen_fingerprint(public: Any) -> str:
+    """What ``ssh-keygen -lf`` prints second: SHA256 of the OpenSSH key blob, unpadded base64."""
+    line = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    blob = base64.b64decode(line.split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def _rsa_2048() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+PRODUCERS: dict[str, tuple[Callable[[], Any], Callable[[Any, bytes], bytes]]] = {
+    "ed25519": (ed25519.Ed25519PrivateKey.generate, lambda k, m: k.sign(m)),
+    "ecdsa-p256-sha256-der": (
+        lambda: ec.generate_private_key(ec.SECP256R1()),
+        lambda k, m: k.sign(m, ec.ECDSA(hashes.SHA256())),
+    ),
+    "ecdsa-p384-sha384-der": (
+        lambda: ec.generate_private_key(ec.SECP384R1()),
+        lambda k, m: k.sign(m, ec.ECDSA(hashes.SHA384())),
+    ),
+    "rsa-pkcs1v15-sha256": (_rsa_2048, lambda k, m: k.sign(m, padding.PKCS1v15(), hashes.SHA256())),
+    "rsassa-pss-sha256-digest-salt": (
+        _rsa_2048,
+        lambda k, m: k.sign(m, padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.DIGEST_LENGTH), hashes.SHA256()),
+    ),
+    "rsassa-pss-sha256-max-salt": (
+        _rsa_2048,
+        lambda k, m: k.sign(m, padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.MAX_LENGTH), hashes.SHA256()),
+    ),
+}
+
+
+@pytest.mark.parametrize("scheme", PRODUCERS)
+def test_a_bundle_made_as_client_readme_tells_other_producers_verifies(scheme: str) -> None:
+    """client/README.md, "Bundles made by other tools": keyid, PAE and the accepted schemes."""
+    generate, sign = PRODUCERS[scheme]
+    private = generate()
+    keyid = _ssh_keygen_fingerprint(private.public_key())
+    message = b"DSSEv1 %d %b %d %b" % (
+        len(bundle.PAYLOAD_TYPE),
+        bundle.PAYLOAD_TYPE.encode(),
+        len(VALID_PAYLOAD),
+        VALID_PAYLOAD,
+    )
+    envelope = {
+        "payload": base64.urlsafe_b64encode(VALID_PAYLOAD).decode(),  # either alphabet
+        "payloadType": bundle.PAYLOAD_TYPE,
+        "signatures": [{"keyid": keyid, "sig": base64.b64encode(sign(private, message)).decode()}],
+    }
+    registered = keys.public_key_of(private)
+    verified = bundle.verify(
+        json.dumps(envelope).encode(), lambda k: registered if k == registered.fingerprint else None
+    )
+    assert verified.keyid == keyid
+    assert verified.payload == VALID_PAYLOAD
 
 
 def test_a_refusal_carries_its_reason_and_problems() -> None:
