@@ -12,9 +12,11 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from refstack_lite import __version__, db, request_origin, security_headers
 from refstack_lite.api import (
+    auth,
     bodies,
     openapi,
     problems,
+    query,
     v1_guidelines,
     v1_results,
     v2_accounts,
@@ -47,6 +49,8 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     problems.register(app)
     security_headers.register(app)
     app.before_request(bodies.refuse_unusable_text)
+    app.before_request(auth.authenticate_writes)
+    app.before_request(query.refuse_empty_values)
     app.register_blueprint(v1_guidelines.bp)
     app.register_blueprint(v1_results.bp)
     for module in (

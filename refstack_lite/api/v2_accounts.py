@@ -52,6 +52,7 @@ def me() -> Response:
     user = current_actor().require_user()
     session = get_session()
     memberships = session.scalars(select(Membership).where(Membership.user_id == user.id))
+    # An invitation grants nothing until accepted: its url is the invitation itself (POST to accept).
     vendors = [
         {
             "id": m.vendor_id,
@@ -59,7 +60,10 @@ def me() -> Response:
             "status": m.vendor.status,
             "role": m.role,
             "accepted": m.accepted_at is not None,
-            "url": url_for("v2_vendors.get_vendor", vendor_id=m.vendor_id),
+            "url": url_for(
+                "v2_vendors.get_vendor" if m.accepted_at is not None else "v2_vendors.accept_invitation",
+                vendor_id=m.vendor_id,
+            ),
         }
         for m in memberships
     ]

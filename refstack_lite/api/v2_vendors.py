@@ -275,8 +275,11 @@ def change_member(vendor_id: str, name: str) -> Response:
     description="409 last-owner when this would leave the vendor without an owner.",
 )
 def remove_member(vendor_id: str, name: str) -> tuple[str, int]:
-    actor, vendor = _vendor(vendor_id)
+    actor = current_actor()
     session = get_session()
+    # leaving, or declining an invitation: an invitee finds the vendor only for that
+    find = vendors.get_for_invitee if name == actor.name else vendors.get_visible
+    vendor = find(session, actor, vendor_id)
     vendors.remove_member(session, actor, vendor, name, datetime.now(UTC))
     session.commit()
     return "", 204
@@ -292,8 +295,9 @@ def remove_member(vendor_id: str, name: str) -> tuple[str, int]:
 )
 def accept_invitation(vendor_id: str) -> Response:
     """The invited user accepts (declining is DELETE on their own membership)."""
-    actor, vendor = _vendor(vendor_id)
+    actor = current_actor()
     session = get_session()
+    vendor = vendors.get_for_invitee(session, actor, vendor_id)
     membership = vendors.accept_invitation(session, actor, vendor, datetime.now(UTC))
     session.commit()
     return jsonify(member_json(membership))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -364,6 +365,24 @@ def test_the_envelope_is_the_exact_bytes_and_verifies_with_the_registered_key(
     assert "sha256:" + hashlib.sha256(verified.payload).hexdigest() == receipt["payload_digest"]
 
 
+def test_an_envelope_other_dsse_producers_might_send_is_accepted_and_kept_verbatim(
+    app: Flask, client: FlaskClient, alice: str
+) -> None:
+    """DSSE: unknown fields are ignored (envelope.md), a failing signature is skipped (protocol.md)."""
+    vendor = ready_vendor(app, client, alice)
+    envelope = json.loads(vendor.sign(vendor.results()))
+    good = envelope["signatures"][0]
+    failing = {"keyid": good["keyid"], "sig": base64.b64encode(b"\x00" * 64).decode()}
+    foreign = {"keyid": "", "sig": base64.b64encode(b"sigstore").decode(), "cert": "-----BEGIN CERTIFICATE-----"}
+    envelope["signatures"] = [failing, foreign, {**good, "cert": None}]
+    envelope["annotations"] = {"producer": "another tool"}
+    raw = json.dumps(envelope, indent=1).encode()
+    receipt = ok(vendor.submit(raw), 201)
+    assert receipt["key"]["fingerprint"] == good["keyid"]
+    assert receipt["digest"] == "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert client.get(receipt["links"]["envelope"], headers=bearer(alice)).data == raw
+
+
 def test_who_may_read_a_submission_its_envelope_and_its_evidence(
     app: Flask, client: FlaskClient, alice: str, root: str
 ) -> None:
@@ -571,7 +590,6 @@ def test_filters_by_vendor_product_version_and_time(
     ("param", "value"),
     [
         ("verdict", "maybe"),
-        ("verdict", ""),
         ("source", "v3"),
         ("received_after", "yesterday"),
         ("received_after", "2026-11-25T10:00:00"),  # no offset: ambiguous
@@ -586,6 +604,29 @@ def test_a_bad_listing_parameter_is_refused_by_name(
 ) -> None:
     body = refused(
         app, client, "GET", "/v2/submissions", 400, "invalid-input", query_string={param: value}, headers=bearer(alice)
+    )
+    assert [p["path"] for p in body["problems"]] == [f"$.{param}"]
+
+
+@pytest.mark.parametrize(
+    "param",
+    [
+        "vendor_id",
+        "product_version_id",
+        "guideline",
+        "target",
+        "verdict",
+        "source",
+        "received_after",
+        "received_before",
+        "cursor",
+    ],
+)
+def test_a_listing_parameter_without_a_value_is_refused_not_ignored(
+    app: Flask, client: FlaskClient, alice: str, param: str
+) -> None:
+    body = refused(
+        app, client, "GET", "/v2/submissions", 400, "empty-parameter", query_string={param: ""}, headers=bearer(alice)
     )
     assert [p["path"] for p in body["problems"]] == [f"$.{param}"]
 

@@ -127,7 +127,10 @@ def identity_schemas() -> JSON:
             "status": ref("VendorStatus"),
             "role": VENDOR_ROLE,
             "accepted": {"type": "boolean", "description": "false while only invited"},
-            "url": string(format="uri-reference"),
+            "url": string(
+                format="uri-reference",
+                description="the vendor; while only invited, the invitation (POST it to accept)",
+            ),
         }
     )
     return {
