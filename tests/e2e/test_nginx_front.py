@@ -309,6 +309,18 @@ def test_nginx_accepts_the_shipped_site_configuration(nginx_path: Path, tmp_path
     assert "[warn]" not in done.stderr, done.stderr
 
 
+def _access_log_line(server: Server, fragment: str) -> str:
+    """The one access-log line holding ``fragment``: gunicorn writes it just after answering, so
+    it may come a moment after the answer did."""
+    deadline = time.monotonic() + 5
+    while True:
+        lines = [line for line in server.output().splitlines() if fragment in line]
+        if lines or time.monotonic() > deadline:
+            assert len(lines) == 1, server.output()
+            return lines[0]
+        time.sleep(0.05)
+
+
 def test_requests_pass_through_nginx_and_links_name_the_public_url(nginx: Nginx, gunicorn: Server) -> None:
     """The whole chain: a v1 upload through nginx with a forged Host and client address answers
     the public URL, with the server's security headers, and gunicorn logs the address nginx saw."""
@@ -325,7 +337,7 @@ def test_requests_pass_through_nginx_and_links_name_the_public_url(nginx: Nginx,
     assert answer["url"] == f"{PUBLIC_URL}/v1/results/{answer['test_id']}"
     assert response.getheader("X-Content-Type-Options") == "nosniff"
     assert response.getheader("Content-Security-Policy") == "default-src 'none'; frame-ancestors 'none'"
-    (logged,) = [line for line in gunicorn.output().splitlines() if '"POST /v1/results/ HTTP/1.0" 201' in line]
+    logged = _access_log_line(gunicorn, '"POST /v1/results/ HTTP/1.0" 201')
     assert logged.startswith("127.0.0.1 "), logged
 
 

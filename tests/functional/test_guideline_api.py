@@ -681,7 +681,7 @@ def test_v2_tests_without_a_target_of_a_guideline_with_several_but_no_platform(
     )
     assert client.get("/v2/guidelines/2031.01/tests?target=compute").get_json()["count"] == 228
     # an empty target is a target, and not one the guideline has
-    assert_problem(client.get("/v2/guidelines/2031.01/tests?target="), 400, "invalid-target")
+    assert_problem(client.get("/v2/guidelines/2031.01/tests?target="), 400, "empty-parameter")
 
 
 @pytest.mark.interop
