@@ -4,8 +4,8 @@ Answers in RefStack's shapes: ``201 {"test_id", "url"}``; errors ``{"title", "co
 or ``{"code", "title", "detail"}`` (401, 403, 409, 413, 415), with the full list of problems of
 a refused body under ``detail`` and ``problems``. Differences on purpose: every result item is
 validated (RefStack checked only the first), a missing name or a repeated test is a 400 (RefStack
-answered 500), a replayed upload is a 409 naming the stored one, and a body that says it is not
-JSON is a 415.
+answered 500), a replayed upload is a 409 (naming the stored one when the caller may see it: a
+vendor's to its members' tokens), and a body that says it is not JSON is a 415.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _refused(err: RefstackError) -> Response:
             body["problems"] = [{"path": p.path, "message": p.message} for p in err.problems]
     else:  # RefStack's pecan.abort shape
         body = {"code": status, "title": HTTP_STATUS_CODES.get(status, "Error"), "detail": err.detail}
-    if isinstance(err, store.Duplicate):
+    if isinstance(err, store.Duplicate) and err.existing is not None:
         body["test_id"] = err.existing
         body["url"] = _url(err.existing)
     response = jsonify(body)
@@ -85,13 +85,14 @@ def _require_json() -> None:
 @bp.post("/")
 def upload() -> tuple[Response, int]:
     """Store one refstack-client upload; signed ones belong to the key's vendor."""
+    actor = current_actor()  # refstack-client sends no token; a vendor's member may, to see a duplicate
     _require_json()
     settings = _settings()
     raw = read_upload(settings.max_upload_bytes)
     checked = v1_body.check(raw, request.headers.get("X-Signature"), request.headers.get("X-Public-Key"))
     session = get_session()
     policy = v1_upload.Policy(settings.anonymous_uploads, settings.accepted_guidelines)
-    submission = v1_upload.receive(session, checked, policy, datetime.now(UTC))
+    submission = v1_upload.receive(session, actor, checked, policy, datetime.now(UTC))
     session.commit()
     return jsonify({"test_id": submission.id, "url": _url(submission.id)}), 201
 
@@ -122,10 +123,18 @@ def _filters(actor: Actor) -> v1_results.Listing:
     return v1_results.Listing(
         cpid=request.args.get("cpid"),
         received_from=start,
-        # created_at is shown to the second: the end date includes the whole second it names
-        received_until=None if end is None else end + timedelta(seconds=1),
+        received_until=None if end is None else _after(end),
         signed=signed,
     )
+
+
+def _after(end: datetime) -> datetime | None:
+    """created_at is shown to the second: the end date includes the whole second it names. After
+    9999-12-31 23:59:59 there is no time, so that end date is no bound at all (as in RefStack)."""
+    try:
+        return end + timedelta(seconds=1)
+    except OverflowError:
+        return None
 
 
 def _page_number(total_pages: int) -> int:
@@ -207,6 +216,8 @@ def get_result(test_id: str) -> Response:
     body = _result_json(submission, internals)
     if internals:
         body["cpid"] = submission.cpid
+    if user_role == "foundation":  # that a cloud id is registered to another vendor is theirs to know
+        body["foreign_cpid"] = submission.foreign_cpid
     body["results"] = v1_results.passed_names(session, submission)
     body["user_role"] = user_role
     return jsonify(body)
