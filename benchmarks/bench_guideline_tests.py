@@ -546,6 +546,7 @@ def main() -> int:
             "REFSTACK_LITE_DATABASE_URL": db_url,
             "REFSTACK_LITE_ENV": "production",
             "REFSTACK_LITE_SECRET_KEY": secrets.token_hex(32),
+            "REFSTACK_LITE_PUBLIC_URL": f"http://{HOST}:{port}",
             "REFSTACK_LITE_BIND": f"{HOST}:{port}",
             "WEB_CONCURRENCY": str(args.workers),
         }

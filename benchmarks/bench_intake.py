@@ -553,6 +553,7 @@ def bench_database(
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         "REFSTACK_LITE_ENV": "production",
         "REFSTACK_LITE_SECRET_KEY": secrets.token_hex(32),
+        "REFSTACK_LITE_PUBLIC_URL": f"http://{HOST}",  # each run's server names its own port
         "WEB_CONCURRENCY": str(args.workers),
     }
     if args.unchallenged:
@@ -566,7 +567,12 @@ def bench_database(
             db_url = fresh_database(url, tmp, tag)
             token = prepare(db_url, base_env, args.interop_dir)
             port = free_port()
-            env = {**base_env, "REFSTACK_LITE_DATABASE_URL": db_url, "REFSTACK_LITE_BIND": f"{HOST}:{port}"}
+            env = {
+                **base_env,
+                "REFSTACK_LITE_DATABASE_URL": db_url,
+                "REFSTACK_LITE_BIND": f"{HOST}:{port}",
+                "REFSTACK_LITE_PUBLIC_URL": f"http://{HOST}:{port}",
+            }
             log = Path(tmp) / f"server-{tag}.log"
             with server(env, log) as proc:
                 wait_ready(proc, f"http://{HOST}:{port}", log)

@@ -10,11 +10,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from refstack_lite import __version__, db
+from refstack_lite import __version__, db, request_origin, security_headers
 from refstack_lite.api import (
+    auth,
     bodies,
     openapi,
     problems,
+    query,
     v1_guidelines,
     v1_results,
     v2_accounts,
@@ -35,6 +37,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     settings = Settings.from_env(env)
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings)
+    app.wsgi_app = request_origin.wrap(app.wsgi_app, settings)  # type: ignore[method-assign,assignment]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # A doubled slash must not be redirected: /v1/guidelines//etc/x is an unknown guideline (404).
     app.url_map.merge_slashes = False
@@ -44,7 +47,10 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         url = "sqlite:///" + os.path.join(app.instance_path, "refstack-lite.sqlite3")
     db.init_app(app, db.make_engine(url))
     problems.register(app)
+    security_headers.register(app)
     app.before_request(bodies.refuse_unusable_text)
+    app.before_request(auth.authenticate_writes)
+    app.before_request(query.refuse_empty_values)
     app.register_blueprint(v1_guidelines.bp)
     app.register_blueprint(v1_results.bp)
     for module in (

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import click
 from alembic.util.exc import CommandError
 from flask import Flask
+from sqlalchemy import Engine
 
 from refstack_lite import demo as demo_data
 from refstack_lite import guideline_registry as registry
@@ -44,7 +47,7 @@ def main() -> None:
 
     Configuration comes from the environment: REFSTACK_LITE_DATABASE_URL (default: a SQLite
     file in the instance folder), REFSTACK_LITE_ENV, REFSTACK_LITE_SECRET_KEY,
-    REFSTACK_LITE_ACCEPTED_GUIDELINES.
+    REFSTACK_LITE_PUBLIC_URL, REFSTACK_LITE_ACCEPTED_GUIDELINES (README.md lists them all).
     """
 
 
@@ -211,26 +214,81 @@ def users_token(name: str, label: str, expires_in_days: int | None) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-serve", is_flag=True, help="Prepare the database and demo data, then exit.")
-def demo(host: str, port: int, no_serve: bool) -> None:
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Delete the demo's SQLite database first and start over (a SQLite file only; never another database).",
+)
+def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
     """Migrate the database, load the bundled demo guidelines and identities, and serve them.
 
-    Prints a fresh API token of the demo foundation admin on every run.
+    The database is kept between runs, and so is what an earlier run made (--reset starts over).
+    Prints the database, the demo's ids and URLs, and a fresh API token of the demo foundation
+    admin on every run.
     """
     with _app() as app:
-        migrate.upgrade(engine_of(app))
+        engine = engine_of(app)
+        shown = engine.url.render_as_string(hide_password=True)
+        if reset:
+            click.echo(f"reset: deleted {_delete_sqlite_file(engine)}", err=True)
+        migrate.upgrade(engine)
         _import(app, demo_data.guideline_documents(), show_warnings=False)
         with app.app_context():
             session = get_session()
             now = datetime.now(UTC)
+            kept = demo_data.holds_demo(session)
             issued = demo_data.seed_identities(session, now)
             demo_data.seed_submissions(session, now)
             session.commit()
+            made = demo_data.made(session)
+        base = _base_url(host, port)
+        if kept:
+            click.echo(f"database {shown}: kept from an earlier run, with what it made (--reset starts over)", err=True)
+        else:
+            click.echo(f"database {shown}: the demo data was made now", err=True)
+        width = max(len(m.said) for m in made)
+        for m in made:
+            click.echo(f"  {m.kind:<10}  {m.id}  {m.said:<{width}}  {base}{m.path}", err=True)
+        click.echo(f"pages: {base}/guidelines and {base}/guidelines/{demo_data.DEMO_GUIDELINE}", err=True)
         click.echo(
-            f"demo admin {demo_data.ADMIN!r}: try curl -H 'Authorization: Bearer <token>' .../v2/users/me", err=True
+            f"demo admin {demo_data.ADMIN!r}: curl -H 'Authorization: Bearer <token>' {base}/v2/users/me "
+            "(the private things above need the token too)",
+            err=True,
         )
         _print_token(issued)
         if not no_serve:
-            click.echo(f"demo server on http://{host}:{port}/guidelines", err=True)
+            click.echo(f"demo server on {base}/guidelines", err=True)
             app.run(host=host, port=port)
+
+
+def _base_url(host: str, port: int) -> str:
+    """Where a browser on this machine reaches the server bound to ``host``: a bind to every
+    address is reached through the loopback address."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return f"http://{host}:{port}"  # a host name
+    if address.is_unspecified:
+        address = ipaddress.ip_address("::1" if address.version == 6 else "127.0.0.1")
+    return f"http://[{address}]:{port}" if address.version == 6 else f"http://{address}:{port}"
+
+
+def _delete_sqlite_file(engine: Engine) -> str:
+    """Delete the SQLite file behind ``engine`` (and its WAL and journal files); its path.
+
+    Anything but a SQLite file is refused before anything is touched: a reset must never empty
+    a database that may hold more than the demo.
+    """
+    url = engine.url
+    path = url.database
+    if url.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+        raise click.ClickException(
+            f"--reset deletes the demo's SQLite file only, and {url.render_as_string(hide_password=True)} is not "
+            "one; nothing was changed (empty that database yourself, or point REFSTACK_LITE_DATABASE_URL elsewhere)"
+        )
+    engine.dispose()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(path + suffix).unlink(missing_ok=True)
+    return path

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from refstack_lite.errors import ConfigError
 
 DEVELOPMENT_SECRET = "refstack-lite-development-secret"  # noqa: S105 - refused in production
 MIN_SECRET_LENGTH = 32
+MAX_TRUSTED_PROXIES = 10
+# A host name, an IPv4 address or a bracketed IPv6 address, with an optional port (IDNs in punycode).
+_ORIGIN_NETLOC = re.compile(r"[A-Za-z0-9.-]+(:[0-9]+)?|\[[0-9A-Fa-f:.]+\](:[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,11 @@ class Settings:
     accept_unchallenged: bool = False
     # Accept RefStack (v1) uploads without a signature: public, never counted for certification.
     anonymous_uploads: bool = True
+    # The origin users reach the server at (``https://host[:port]``): every absolute URL names it.
+    # None (development only) builds them from the request's own URL.
+    public_url: str | None = None
+    # How many reverse proxies in front of the server set X-Forwarded-*; 0 trusts none.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -53,7 +63,15 @@ class Settings:
         upload_mb = env.get("REFSTACK_LITE_MAX_UPLOAD_MB", "32")
         if not (upload_mb.isascii() and upload_mb.isdigit()) or not 1 <= int(upload_mb) <= 1024:
             raise ConfigError(f"REFSTACK_LITE_MAX_UPLOAD_MB must be a whole number from 1 to 1024, not {upload_mb!r}")
+        proxies = env.get("REFSTACK_LITE_TRUSTED_PROXIES", "0")
+        if not (proxies.isascii() and proxies.isdigit()) or int(proxies) > MAX_TRUSTED_PROXIES:
+            raise ConfigError(
+                "REFSTACK_LITE_TRUSTED_PROXIES must be the number of reverse proxies in front of the server "
+                f"that set X-Forwarded-* (a whole number from 0 to {MAX_TRUSTED_PROXIES}), not {proxies!r}"
+            )
         return cls(
+            public_url=_public_url(env.get("REFSTACK_LITE_PUBLIC_URL", ""), production),
+            trusted_proxies=int(proxies),
             challenge_hours=int(hours),
             max_upload_bytes=int(upload_mb) * 1024 * 1024,
             accept_unchallenged=_flag(env, "REFSTACK_LITE_ACCEPT_UNCHALLENGED", default=False),
@@ -63,6 +81,39 @@ class Settings:
             production=production,
             accepted_guidelines=int(window),
         )
+
+
+def _public_url(raw: str, production: bool) -> str | None:
+    """The origin ``scheme://host[:port]`` of ``raw``, lower-cased; required in production."""
+    if not raw:
+        if production:
+            raise ConfigError(
+                "production mode needs REFSTACK_LITE_PUBLIC_URL, the address users reach the server at "
+                "(for example https://refstack.example.org): links in answers are built from it, "
+                "never from the request's Host header"
+            )
+        return None
+    refusal = ConfigError(
+        "REFSTACK_LITE_PUBLIC_URL must be an http or https origin such as https://refstack.example.org "
+        f"(the server is served at the root: no path, query, fragment or user name), not {raw!r}"
+    )
+    try:
+        parts = urlsplit(raw)
+        port = parts.port  # raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError as err:
+        raise refusal from err
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not _ORIGIN_NETLOC.fullmatch(parts.netloc)
+        or not parts.hostname
+        or port == 0
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or raw != raw.strip()
+    ):
+        raise refusal
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:

@@ -4,6 +4,7 @@ eligible and one not, so the API has something to show."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from refstack_lite import guideline_registry
 from refstack_lite.guideline_sources import Document
-from refstack_lite.models import ProductVersion, Submission, User, Vendor
+from refstack_lite.models import Product, ProductVersion, Submission, User, Vendor
 from refstack_lite.services import accounts, challenges, products, signing_keys, vendors
 from refstack_lite.services.actors import Actor
 from refstack_lite.services.intake import v2_bundle
@@ -89,3 +90,44 @@ def seed_submissions(session: Session, now: datetime) -> None:
         )
         envelope = bundle.sign(bundle.encode_statement(bundle.build_statement(results)), private)
         v2_bundle.receive(session, actor, envelope, policy, results.finished_at + timedelta(minutes=5))
+
+
+def holds_demo(session: Session) -> bool:
+    """Whether an earlier run made the demo world in this database."""
+    return session.scalar(select(User.id).where(User.name == ADMIN)) is not None
+
+
+@dataclass(frozen=True)
+class Made:
+    """One thing of the demo world: what it is, its id, and its path under the API."""
+
+    kind: str
+    id: str
+    said: str
+    path: str
+
+
+def made(session: Session) -> list[Made]:
+    """The demo vendor, its products and versions, and its submissions, as they are stored."""
+    vendor = session.scalar(select(Vendor).where(Vendor.name == VENDOR))
+    if vendor is None:
+        return []
+    found = [Made("vendor", vendor.id, f"{vendor.name}, {vendor.status}", f"/v2/vendors/{vendor.id}")]
+    for product in session.scalars(select(Product).where(Product.vendor_id == vendor.id).order_by(Product.name)):
+        shown = "public" if product.public else "private"
+        found.append(Made("product", product.id, f"{product.name}, {shown}", f"/v2/products/{product.id}"))
+        for version in session.scalars(
+            select(ProductVersion).where(ProductVersion.product_id == product.id).order_by(ProductVersion.version)
+        ):
+            path = f"/v2/products/{product.id}/versions/{version.id}"
+            found.append(Made("version", version.id, f"{version.version} of {product.name}", path))
+    submissions = session.scalars(
+        select(Submission).where(Submission.vendor_id == vendor.id).order_by(Submission.received_at, Submission.id)
+    )
+    for submission in submissions:
+        verdicts = ", ".join(
+            f"{v.guideline_revision.guideline.name} {v.target}: {'eligible' if v.eligible else 'not eligible'}"
+            for v in submission.verdicts
+        )
+        found.append(Made("submission", submission.id, verdicts, f"/v2/submissions/{submission.id}"))
+    return found

@@ -362,8 +362,10 @@ class SubmissionVerdict(Base):
     target: Mapped[str] = mapped_column(String(100), primary_key=True)
     eligible: Mapped[bool]
     reason: Mapped[str] = mapped_column(Text)
-    # eligibility.Verdict.summary_json(): totals, requires_platform, undefined capabilities and,
-    # per capability, counts plus the names that did not pass or passed only through an alias
+    # eligibility.Verdict.summary_json() (its "format" says which layout; migration 0005 brought
+    # older ones up to date): both totals, requires_platform, undefined capabilities and, per
+    # capability, the passed count plus the names failed, skipped, not run, flagged and ignored,
+    # or passed only through an alias
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     submission: Mapped[Submission] = relationship(back_populates="verdicts")

@@ -204,9 +204,12 @@ def time_problems(document: Mapping[str, str], where: str, start: str, finish: s
 def verify(envelope_bytes: bytes, key_for: Callable[[str], keys.VendorKey | None]) -> Verified:
     """Check ``envelope_bytes`` in DESIGN.md §2.5's order; raises ``BundleRefused`` with the reason.
 
-    An envelope may carry several signatures: the first whose keyid ``key_for`` knows is checked,
-    and it alone decides (a bad one is refused, the others are not tried). ``key_for`` is called
-    only for an envelope that passed its schema and payload-type and base64 checks.
+    As DSSE's envelope.md says, fields the envelope schema does not name are ignored. As its
+    protocol.md verifies several signatures, each whose keyid ``key_for`` knows is checked in
+    turn: one that does not verify is skipped, and the first that does decides. The bundle is
+    refused as ``bad-signature`` when signatures by known keys all fail, as ``unknown-key`` when
+    none is by a known key (a signature without a keyid is by no known key). ``key_for`` is
+    called only for an envelope that passed its schema and payload-type and base64 checks.
     """
     envelope = _load_json(envelope_bytes, "malformed-json", "the envelope")
     found = schemas.problems(ENVELOPE_SCHEMA, envelope)
@@ -216,22 +219,28 @@ def verify(envelope_bytes: bytes, key_for: Callable[[str], keys.VendorKey | None
         raise BundleRefused("payload-type", f"payloadType must be {PAYLOAD_TYPE!r}, not {envelope['payloadType']!r}")
     payload = _b64("$.payload", envelope["payload"])
     signatures = [
-        (item["keyid"], _b64(f"$.signatures[{index}].sig", item["sig"]))
+        (item.get("keyid", ""), _b64(f"$.signatures[{index}].sig", item["sig"]))
         for index, item in enumerate(envelope["signatures"])
     ]
+    message = pae(PAYLOAD_TYPE, payload)
+    failed: list[str] = []
     for keyid, signature in signatures:
-        key = key_for(keyid)
+        key = key_for(keyid) if keyid else None
         if key is None:
             continue
-        if not keys.verify(key, signature, pae(PAYLOAD_TYPE, payload)):
-            raise BundleRefused("bad-signature", f"the signature by {keyid} does not match the payload")
+        if not keys.verify(key, signature, message):
+            failed.append(keyid)
+            continue
         statement = _load_json(payload, "malformed-payload", "the payload")
         found = statement_problems(statement)
         if found:
             raise BundleRefused("statement-schema", "the statement does not follow the test-result schema", found)
         digest = "sha256:" + hashlib.sha256(envelope_bytes).hexdigest()
         return Verified(digest, keyid, key, payload, statement)
-    named = ", ".join(keyid for keyid, _ in signatures)
+    if failed:
+        named = ", ".join(dict.fromkeys(failed))
+        raise BundleRefused("bad-signature", f"the signature by {named} does not match the payload")
+    named = ", ".join(keyid or "(no keyid)" for keyid, _ in signatures)
     raise BundleRefused("unknown-key", f"no signature is by a known key (signed by {named})")
 
 

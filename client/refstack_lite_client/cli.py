@@ -27,6 +27,7 @@ from refstack_lite_client.cli_state import State
 from refstack_lite_client.config import ConfigError, config_dir
 from refstack_lite_client.import_command import import_command
 from refstack_lite_client.junit_results import CorruptReport
+from refstack_lite_client.product_commands import products_group, versions_group
 from refstack_lite_client.required_tests import RequiredTestsError
 from refstack_lite_client.run_command import run_command
 from refstack_lite_client.runner import RunnerError
@@ -35,6 +36,7 @@ from refstack_lite_client.status_command import status_command
 from refstack_lite_client.submit_command import submissions_group, submit_command
 from refstack_lite_client.subunit_results import CorruptStream
 from refstack_lite_client.tests_command import tests_command
+from refstack_lite_client.vendor_commands import vendors_group
 from refstack_lite_client.verify_command import verify_command
 
 DEFAULT_KEY_NAME = "signing_key"
@@ -415,3 +417,6 @@ main.add_command(tests_command)
 main.add_command(run_command)
 main.add_command(import_command)
 main.add_command(status_command)
+main.add_command(vendors_group)
+main.add_command(products_group)
+main.add_command(versions_group)

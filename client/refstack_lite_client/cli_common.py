@@ -1,9 +1,11 @@
 """Pieces shared by the command modules: opening a private key file, reading a time option,
-choosing the vendor, asking for a submission challenge."""
+choosing the vendor, asking for a submission challenge, printing a table or labelled fields."""
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,8 +71,8 @@ def choose_vendor(state: State, api: Api, given: str | None) -> str:
         return str(accepted[0]["id"])
     if not accepted:
         raise click.ClickException(
-            "you are not a member of any vendor: create one (POST /v2/vendors) or accept an invitation, "
-            "then name it with --vendor"
+            "you are not a member of any vendor: create one ('refstack-lite-client vendors create NAME') or "
+            "accept an invitation, then name it with --vendor"
         )
     listing = "\n".join(f"  {v['id']}  {v['name']}" for v in accepted)
     raise click.ClickException(
@@ -83,3 +85,19 @@ def issue_challenge(api: Api, vendor_id: str) -> dict[str, Any]:
     """A new submission challenge for the vendor, with the server's URL added (``server``)."""
     issued: dict[str, Any] = api.post("v2/challenges", {"vendor_id": vendor_id})
     return {**issued, "server": api.url}
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns under ``header``, two spaces apart."""
+    every = [tuple(header), *(tuple(r) for r in rows)]
+    widths = [max(len(r[i]) for r in every) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in every)
+
+
+def fields(pairs: Sequence[tuple[str, str]]) -> str:
+    """``Label:`` and value lines, the values lined up (as ``keys register`` prints them)."""
+    return "\n".join(f"{label + ':':<12} {value}".rstrip() for label, value in pairs)
+
+
+def echo_json(value: object) -> None:
+    click.echo(json.dumps(value, indent=2))

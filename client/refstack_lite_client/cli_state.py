@@ -29,17 +29,19 @@ class State:
                 click.echo(warning, err=True)
         return self._settings
 
-    def api(self, retries: int = DEFAULT_RETRIES) -> Api:
+    def api(self, retries: int = DEFAULT_RETRIES, *, public: bool = False) -> Api:
+        """The server's API as the token's owner. ``public``: for reads anyone may make (guidelines,
+        official vendors, public products), where a missing token is no error; one that is set is sent."""
         settings = self.settings()
         url = settings.require_url()
-        if not settings.token:
+        if not settings.token and not public:
             raise ConfigError(
                 f'no token: pass --token, set {ENV_TOKEN}, or put token = "rlt_..." in the config file '
                 f"{settings.config_path}"
             )
-        if _plain_http_elsewhere(url):
+        if settings.token and _plain_http_elsewhere(url):
             click.echo(f"warning: {url} is plain http: the API token crosses the network readable by anyone", err=True)
-        api = Api(url, settings.token, retries=retries)
+        api = Api(url, settings.token or None, retries=retries)
         click.get_current_context().call_on_close(api.close)
         return api
 

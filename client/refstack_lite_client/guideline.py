@@ -29,6 +29,9 @@ POWERED_PLATFORMS = {
     "object": "OpenStack Powered Storage",
 }
 ADD_ON_COMPONENT_PREFIX = "os_powered_"
+# The target a request without one means when the guideline has it: the whole powered program
+# (its tests include compute's and object's), and RefStack's default.
+DEFAULT_TARGET = "platform"
 GUIDELINE_NAME = re.compile(r"^(?:(?P<family>[a-z][a-z0-9_-]{0,63})\.)?(?P<version>[0-9]{4}\.[0-9]{2}|next)$")
 
 
@@ -51,6 +54,26 @@ class UnknownTarget(GuidelineError):
         self.target = target
         self.known = tuple(known)
         super().__init__(f"invalid target {target!r}; this guideline supports: {', '.join(self.known) or 'none'}")
+
+
+class TargetNeeded(GuidelineError):
+    """No target was named and none is implied: several targets, none of them ``platform``."""
+
+    def __init__(self, known: Iterable[str], where: str = "this guideline defines") -> None:
+        self.known = tuple(known)
+        said = f"{', '.join(self.known)}, none of them {DEFAULT_TARGET}; name one" if self.known else "none"
+        super().__init__(f"no target given, and none is implied: {where} {said}")
+
+
+def implied_target(targets: Iterable[str], where: str = "this guideline defines") -> str:
+    """The target meant when none is named: the only one, else ``platform`` when it is among
+    ``targets``; raises ``TargetNeeded`` (naming ``targets``) otherwise."""
+    known = tuple(targets)
+    if len(known) == 1:
+        return known[0]
+    if DEFAULT_TARGET in known:
+        return DEFAULT_TARGET
+    raise TargetNeeded(known, where)
 
 
 @dataclass(frozen=True)
@@ -152,6 +175,10 @@ class Guideline:
     def valid_targets(self) -> tuple[str, ...]:
         return tuple(t for t, comps in self.target_components.items() if all(c in self.components for c in comps))
 
+    def default_target(self) -> str:
+        """The target meant when none is named (``implied_target`` of the valid targets)."""
+        return implied_target(self.valid_targets())
+
     def target_capabilities(self, target: str, statuses: Iterable[str] | None = None) -> set[str]:
         """Capability names listed for the target under any of ``statuses`` (all when None)."""
         wanted = None if statuses is None else set(statuses)
@@ -194,11 +221,14 @@ class Guideline:
 
     def tests_for(self, target: str, statuses: Iterable[str] = ("required",)) -> list[RequiredTest]:
         """Tests of the target's capabilities with a status in ``statuses``, once per test name,
-        sorted by name; capabilities not defined in the document contribute nothing.
+        sorted by name; capabilities not defined in the document contribute nothing. This is the
+        list a runner takes, not the rule verdicts follow: those judge each capability's entry
+        on its own (a test listed by two required capabilities must pass for each of them).
 
         A test in several capabilities takes the highest-priority status among them, and is
         flagged only if it is flagged in every capability of that status (RefStack's report
-        counted it once per capability, so an unflagged listing had to pass).
+        counted it once per capability, so an unflagged listing had to pass). Its aliases are
+        those of every such capability, so a runner finds it under any name a guideline gives it.
         """
         wanted = set(statuses)
         listings: dict[str, list[tuple[int, str, Test]]] = {}
@@ -216,7 +246,9 @@ class Guideline:
             if status not in wanted:
                 continue
             unflagged = [test for _, test in top if not test.flagged]
-            chosen.append(RequiredTest((unflagged or [top[0][1]])[0], tuple(c for c, _ in top), status))
+            aliases = tuple(dict.fromkeys(alias for _, test in top for alias in test.aliases))
+            test = replace((unflagged or [top[0][1]])[0], aliases=aliases)
+            chosen.append(RequiredTest(test, tuple(c for c, _ in top), status))
         return chosen
 
 

@@ -100,7 +100,7 @@ def import_command(
     state: State,
     source: Path,
     guideline_name: str | None,
-    target: str,
+    target: str | None,
     guideline_file: Path | None,
     challenge_value: str | None,
     product_version_id: str | None,

@@ -46,6 +46,14 @@ class KeyRefused(ValueError):
     """A key we will not accept; the message is the reason, fit to show a person."""
 
 
+class KeyTooSmall(KeyRefused):
+    """A well-formed RSA key with fewer than ``MIN_RSA_BITS`` bits; ``key`` is the key itself."""
+
+    def __init__(self, message: str, key: rsa.RSAPublicKey) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 class KeyFileError(ValueError):
     """A private key file that cannot be used; the message says what to do about it."""
 
@@ -128,7 +136,7 @@ def _accepted(key: object, comment: str = "") -> VendorKey:
         bits = key.curve.key_size
     elif isinstance(key, rsa.RSAPublicKey):
         if key.key_size < MIN_RSA_BITS:
-            raise KeyRefused(f"RSA keys must have at least {MIN_RSA_BITS} bits; this one has {key.key_size}")
+            raise KeyTooSmall(f"RSA keys must have at least {MIN_RSA_BITS} bits; this one has {key.key_size}", key)
         if key.key_size > MAX_RSA_BITS:  # as OpenSSH; a huge modulus only makes every check slow
             raise KeyRefused(f"RSA keys may have at most {MAX_RSA_BITS} bits; this one has {key.key_size}")
         if key.public_numbers().n % 2 == 0:

@@ -69,15 +69,18 @@ def name_of_file(path: Path) -> str:
 
 
 def from_file(
-    path: Path, target: str, statuses: Iterable[str] = ("required",), name: str | None = None
+    path: Path, target: str | None, statuses: Iterable[str] = ("required",), name: str | None = None
 ) -> RequiredList:
-    """The tests of ``target`` in the guideline file at ``path``; no server is asked."""
+    """The tests of ``target`` (None: the guideline's implied target, as the server chooses it) in
+    the guideline file at ``path``; no server is asked."""
     try:
         raw = path.read_bytes()
     except OSError as err:
         raise RequiredTestsError(f"cannot read the guideline file {path}: {err.strerror}") from None
     try:
-        chosen = Guideline.from_bytes(raw).tests_for(target, tuple(statuses))
+        guideline = Guideline.from_bytes(raw)
+        target = guideline.default_target() if target is None else target
+        chosen = guideline.tests_for(target, tuple(statuses))
     except GuidelineError as err:
         raise RequiredTestsError(f"{path}: {err}") from None
     tests = tuple(
@@ -88,9 +91,11 @@ def from_file(
     return RequiredList(name or name_of_file(path), digest, target, tests)
 
 
-def from_server(api: Api, name: str, target: str, statuses: Iterable[str] = ("required",)) -> RequiredList:
-    """The tests of ``target`` in the server's current revision of guideline ``name``."""
-    query = urlencode({"target": target, "status": ",".join(statuses)})
+def from_server(api: Api, name: str, target: str | None, statuses: Iterable[str] = ("required",)) -> RequiredList:
+    """The tests of ``target`` (None: the one the server implies) in the server's current revision
+    of guideline ``name``."""
+    given = {} if target is None else {"target": target}
+    query = urlencode({**given, "status": ",".join(statuses)})
     answer = api.get(f"v2/guidelines/{quote(name, safe='')}/tests?{query}")
     tests = tuple(
         ListedTest(

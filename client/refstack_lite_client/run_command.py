@@ -280,7 +280,7 @@ def _report(summary: dict[str, Any], files: RunFiles) -> None:
 def run_command(
     state: State,
     guideline_name: str | None,
-    target: str,
+    target: str | None,
     guideline_file: Path | None,
     challenge_value: str | None,
     product_version_id: str | None,
@@ -313,7 +313,7 @@ def run_command(
     runner.require_program(chosen.run[0], workspace)  # before a challenge is spent on a run that cannot start
     required = required_list(state, guideline_name, target, guideline_file)
     if not required.tests:
-        raise click.ClickException(f"{required.guideline_id} requires no tests of {target}: nothing to run")
+        raise click.ClickException(f"{required.guideline_id} requires no tests of {required.target}: nothing to run")
     challenge = challenge_nonce(challenge_value)
     if submit and challenge is None:
         api = state.api()

@@ -41,9 +41,9 @@ guideline_options = _all_of(
     ),
     click.option(
         "--target",
-        required=True,
         metavar="TARGET",
-        help="The program: platform, compute, object, or an add-on's (dns, orchestration).",
+        help="The program: platform, compute, object, or an add-on's (dns, orchestration)  [default: the "
+        "guideline's only target, else platform].",
     ),
     click.option(
         "--guideline-file",
@@ -69,16 +69,17 @@ subject_options = _all_of(
 def required_list(
     state: State,
     name: str | None,
-    target: str,
+    target: str | None,
     guideline_file: Path | None,
     statuses: tuple[str, ...] = ("required",),
 ) -> RequiredList:
-    """The tests of ``target`` with these statuses: from ``guideline_file`` when given, else from the server."""
+    """The tests of ``target`` (None: the guideline's implied target) with these statuses: from
+    ``guideline_file`` when given, else from the server, which lists them to anyone."""
     if guideline_file is not None:
         return required_tests.from_file(guideline_file, target, statuses, name=name)
     if name is None:
         raise click.UsageError("name the guideline with --guideline NAME, or give --guideline-file FILE")
-    return required_tests.from_server(state.api(), name, target, statuses)
+    return required_tests.from_server(state.api(public=True), name, target, statuses)
 
 
 def require_product(product_version_id: str | None, cpid: str | None) -> None:

@@ -33,6 +33,41 @@ def verdict_line(verdict: dict[str, Any], width: int = 0) -> str:
     return f"{verdict['target'].ljust(width)}  {said}"
 
 
+def outcome_counts(totals: dict[str, int], source: str) -> str:
+    """``282 passed, 1 failed, 0 skipped, 1 not run``; a RefStack (v1) upload lists only the tests
+    that passed, so for it the rest are not listed rather than not run."""
+    said = [f"{totals['passed']} passed"]
+    if source == "v1":
+        said.append(f"{totals['not_run']} not listed as passed")
+    else:
+        said += [f"{totals['failed']} failed", f"{totals['skipped']} skipped", f"{totals['not_run']} not run"]
+    if totals["flagged_ignored"]:
+        said.append(f"{totals['flagged_ignored']} flagged and ignored")
+    return ", ".join(said)
+
+
+def required_lines(receipt: dict[str, Any]) -> list[str]:
+    """Per target, the required tests by outcome: each test once, then as RefStack's report page
+    counted them (once per capability listing a test), so both familiar numbers are there."""
+    verdicts = sorted((v for v in receipt["verdicts"] if "totals" in v), key=lambda v: v["target"])
+    if not verdicts:
+        return []
+    width = max(len(v["target"]) for v in verdicts)
+    lines = ["Required tests (each counted once; then once per capability, as RefStack counts):"]
+    for verdict in verdicts:
+        totals, source = verdict["totals"], receipt["source"]
+        lines.append(
+            f"  {verdict['target'].ljust(width)}  {totals['required']} tests: {outcome_counts(totals, source)}"
+        )
+        per_capability = verdict.get("totals_per_capability")
+        if per_capability:
+            lines.append(
+                f"  {''.ljust(width)}  {per_capability['required']} as RefStack counts: "
+                f"{outcome_counts(per_capability, source)}"
+            )
+    return lines
+
+
 def receipt_lines(receipt: dict[str, Any]) -> list[str]:
     """The receipt as a person reads it: who, what, and a verdict per target."""
     key, vendor, guideline, counts = receipt["key"], receipt["vendor"], receipt["guideline"], receipt["counts"]
@@ -60,19 +95,22 @@ def receipt_lines(receipt: dict[str, Any]) -> list[str]:
     lines += [f"  {verdict_line(v, width)}" for v in sorted(receipt["verdicts"], key=lambda v: v["target"])]
     if not receipt["verdicts"]:
         lines.append("  none")
-    return lines
+    return lines + required_lines(receipt)
 
 
-def capability_lines(verdict: dict[str, Any]) -> list[str]:
-    """The capabilities of a verdict with tests that did not pass, each failure named."""
+def capability_lines(verdict: dict[str, Any], source: str) -> list[str]:
+    """The capabilities of a verdict with tests that did not pass, each named with what became of it."""
+    labels = {
+        "failed": "failed",
+        "skipped": "skipped",
+        "not_run": "not listed as passed" if source == "v1" else "not run",
+        "flagged_ignored": "flagged, ignored",
+    }
     lines = []
     for capability in verdict.get("capabilities", []):
-        failed, ignored = capability.get("failed", []), capability.get("flagged_ignored", [])
-        if not failed and not ignored:
-            continue
-        lines.append(f"    {capability['name']} ({capability['status']})")
-        lines += [f"      failed: {name}" for name in failed]
-        lines += [f"      flagged, ignored: {name}" for name in ignored]
+        named = [f"      {label}: {name}" for key, label in labels.items() for name in capability.get(key, [])]
+        if named:
+            lines += [f"    {capability['name']} ({capability['status']})", *named]
     return lines
 
 
@@ -269,7 +307,7 @@ def submission_lines(found: dict[str, Any], with_tests: bool = False) -> list[st
     """A submission as ``show`` prints it: the receipt, and per target the capabilities with failures."""
     lines = [f"Submission: {found['id']} ({found['source']})", *receipt_lines(found)]
     verdicts = sorted(found["verdicts"], key=lambda v: v["target"])
-    failing = [(v, capability_lines(v)) for v in verdicts]
+    failing = [(v, capability_lines(v, found["source"])) for v in verdicts]
     if any(shown for _, shown in failing):
         lines.append("Capabilities with tests that did not pass:")
         for verdict, shown in failing:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 def tests_command(
     state: State,
     guideline_name: str | None,
-    target: str,
+    target: str | None,
     guideline_file: Path | None,
     statuses: str,
     output: Path | None,

@@ -1,7 +1,9 @@
 """``refstack-lite-client verify``: check a signed bundle offline and say what it attests.
 
 Anyone holding the bundle and the vendor's public key can check it, with no server: the
-signature over the exact payload bytes, then the statement's schema.
+signature over the exact payload bytes, then the statement's schema. The statement's
+``result`` is the run's own (FAILED when any test run failed); it is not the verdict, which the
+server decides from the guideline's required tests alone, so the output says both.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ def _lines(summary: dict[str, Any]) -> list[str]:
         f"Challenge:  {summary['challenge'] or 'none (an unchallenged, offline run)'}",
         f"Run:        {summary['started_at']} to {summary['finished_at']} with {runner}",
         f"Result:     {summary['result']}: {tests['passed']} passed, {tests['failed']} failed, {tests['skipped']} skipped",
+        "            (the run's own result: FAILED when any test it ran failed, required or not)",
+        "Verdict:    not in the bundle: the server decides eligibility from the guideline's required",
+        "            tests alone, so failures of other tests do not count ('refstack-lite-client status')",
         f"Evidence:   {summary['evidence_digest'] or '(no subunit stream attested)'}",
     ]
 

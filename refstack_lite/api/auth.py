@@ -12,6 +12,8 @@ from refstack_lite.errors import Unauthenticated
 from refstack_lite.services import accounts
 from refstack_lite.services.actors import ANONYMOUS, Actor
 
+WRITES = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+
 
 def current_actor() -> Actor:
     """The caller of this request. A token that is sent must be good: a bad one is a 401,
@@ -37,3 +39,11 @@ def _authenticate(header: str | None) -> Actor:
         token.last_used_at = now
         session.commit()
     return Actor(token.user, token_expires_at=token.expires_at)
+
+
+def authenticate_writes() -> None:
+    """Before every /v2 write that found its route: each needs a signed-in caller, so an
+    anonymous one is a 401 before its path, body or media type is looked at (a 400, 404 or 415
+    would answer questions that only a signed-in caller may ask)."""
+    if request.method in WRITES and request.path.startswith("/v2/") and request.routing_exception is None:
+        current_actor().require_user()

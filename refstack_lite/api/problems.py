@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from refstack_lite_client.guideline import UnknownTarget
+from refstack_lite_client.guideline import TargetNeeded, UnknownTarget
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from refstack_lite.errors import (
     Conflict,
@@ -72,6 +72,8 @@ def _domain_error(err: Exception) -> Response:
         if _is_page():
             return _page(400, "Invalid target", str(err))
         return problem(400, "invalid-target", "Invalid target", str(err), valid_targets=list(err.known))
+    if isinstance(err, TargetNeeded):
+        return problem(400, "target-required", "Target required", str(err), valid_targets=list(err.known))
     if not isinstance(err, RequestRefused):
         raise err
     status, title = _status_of(err)
@@ -93,10 +95,15 @@ def _http_error(err: HTTPException) -> Response:
     title = err.name
     detail = err.description or title
     if _is_page():
-        return _page(status, title, detail)
-    if _is_v1():
-        return refstack_error(status, title, detail)
-    return problem(status, title.lower().replace(" ", "-"), title, detail)
+        response = _page(status, title, detail)
+    elif _is_v1():
+        response = refstack_error(status, title, detail)
+    else:
+        response = problem(status, title.lower().replace(" ", "-"), title, detail)
+    if isinstance(err, MethodNotAllowed) and err.valid_methods:
+        # RFC 9110 §15.5.6: a 405 lists the methods the resource does support.
+        response.headers["Allow"] = ", ".join(sorted(err.valid_methods))
+    return response
 
 
 def _integrity_error(err: IntegrityError) -> Response:
@@ -112,4 +119,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(RefstackError, _domain_error)
     app.register_error_handler(UnknownTarget, _domain_error)
+    app.register_error_handler(TargetNeeded, _domain_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -2,10 +2,13 @@
 
 Answers in RefStack's shapes: ``201 {"test_id", "url"}``; errors ``{"title", "code"}`` (400, 404)
 or ``{"code", "title", "detail"}`` (401, 403, 409, 413, 415), with the full list of problems of
-a refused body under ``detail`` and ``problems``. Differences on purpose: every result item is
-validated (RefStack checked only the first), a missing name or a repeated test is a 400 (RefStack
-answered 500), a replayed upload is a 409 (naming the stored one when the caller may see it: a
-vendor's to its members' tokens), and a body that says it is not JSON is a 415.
+a refused body under ``detail`` and ``problems``. Differences on purpose: every result item's
+``name`` and ``uuid`` are validated (RefStack checked only the first item; other item keys are
+ignored, as by RefStack), a missing name or a repeated test is a 400 (RefStack answered 500), a
+replayed upload is a 409 (naming the stored one when the caller may see it: a vendor's to its
+members' tokens), a body that says it is not JSON is a 415, an unsigned upload where anonymous
+uploads are off is a 401 before its body is read, and the 401 for an unknown key says how to
+register one here (and that an RSA key under 2048 bits never can be).
 """
 
 from __future__ import annotations
@@ -86,12 +89,14 @@ def _require_json() -> None:
 def upload() -> tuple[Response, int]:
     """Store one refstack-client upload; signed ones belong to the key's vendor."""
     actor = current_actor()  # refstack-client sends no token; a vendor's member may, to see a duplicate
-    _require_json()
     settings = _settings()
-    raw = read_upload(settings.max_upload_bytes)
-    checked = v1_body.check(raw, request.headers.get("X-Signature"), request.headers.get("X-Public-Key"))
-    session = get_session()
     policy = v1_upload.Policy(settings.anonymous_uploads, settings.accepted_guidelines)
+    signature, public_key = request.headers.get("X-Signature"), request.headers.get("X-Public-Key")
+    v1_upload.require_signed(policy, signed=signature is not None or public_key is not None)
+    _require_json()
+    raw = read_upload(settings.max_upload_bytes)
+    checked = v1_body.check(raw, signature, public_key)
+    session = get_session()
     submission = v1_upload.receive(session, actor, checked, policy, datetime.now(UTC))
     session.commit()
     return jsonify({"test_id": submission.id, "url": _url(submission.id)}), 201

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, json_body, parse_time
+from refstack_lite.api.openapi.operations import REQUIRED, USER_NAME, created, no_content, ok, operation, paginated
 from refstack_lite.api.pagination import page
 from refstack_lite.db import get_session
 from refstack_lite.errors import Forbidden
@@ -40,10 +41,18 @@ def _issued(issued: accounts.IssuedToken) -> dict[str, Any]:
 
 
 @bp.get("/users/me")
+@operation(
+    "getMe",
+    "accounts",
+    "The caller, with the vendors they belong to or are invited to",
+    ok("the caller", "Me"),
+    auth=REQUIRED,
+)
 def me() -> Response:
     user = current_actor().require_user()
     session = get_session()
     memberships = session.scalars(select(Membership).where(Membership.user_id == user.id))
+    # An invitation grants nothing until accepted: its url is the invitation itself (POST to accept).
     vendors = [
         {
             "id": m.vendor_id,
@@ -51,7 +60,10 @@ def me() -> Response:
             "status": m.vendor.status,
             "role": m.role,
             "accepted": m.accepted_at is not None,
-            "url": url_for("v2_vendors.get_vendor", vendor_id=m.vendor_id),
+            "url": url_for(
+                "v2_vendors.get_vendor" if m.accepted_at is not None else "v2_vendors.accept_invitation",
+                vendor_id=m.vendor_id,
+            ),
         }
         for m in memberships
     ]
@@ -59,6 +71,14 @@ def me() -> Response:
 
 
 @bp.get("/users")
+@operation(
+    "listUsers",
+    "accounts",
+    "Every user, by name (foundation only)",
+    paginated("one page of users", "User"),
+    auth=REQUIRED,
+    errors=(403,),
+)
 def list_users() -> Response:
     actor = current_actor()
     actor.require_user()
@@ -68,6 +88,15 @@ def list_users() -> Response:
 
 
 @bp.post("/users")
+@operation(
+    "createUser",
+    "accounts",
+    "Create a user with a first API token (foundation admin only)",
+    created("the user, with its token's secret shown once", "NewUserCreated"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="NewUser",
+)
 def create_user() -> tuple[Response, int]:
     actor = current_actor()
     actor.require_admin()
@@ -81,6 +110,17 @@ def create_user() -> tuple[Response, int]:
 
 
 @bp.put("/users/<name>/role")
+@operation(
+    "setUserRole",
+    "accounts",
+    "Set or clear a user's foundation role (foundation admin only)",
+    ok("the user", "User"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="RoleChange",
+    path=USER_NAME,
+    description="409 last-admin when this would leave no foundation admin.",
+)
 def set_role(name: str) -> Response:
     actor = current_actor()
     actor.require_admin()
@@ -92,6 +132,13 @@ def set_role(name: str) -> Response:
 
 
 @bp.get("/tokens")
+@operation(
+    "listTokens",
+    "accounts",
+    "The caller's own API tokens (never their secrets)",
+    paginated("one page of tokens", "Token"),
+    auth=REQUIRED,
+)
 def list_tokens() -> Response:
     user = current_actor().require_user()
     query = select(ApiToken).where(ApiToken.user_id == user.id)
@@ -99,6 +146,14 @@ def list_tokens() -> Response:
 
 
 @bp.post("/tokens")
+@operation(
+    "createToken",
+    "accounts",
+    "Issue an API token to the caller",
+    created("the token, with its secret shown once", "IssuedToken"),
+    auth=REQUIRED,
+    body="NewToken",
+)
 def create_token() -> tuple[Response, int]:
     actor = current_actor()
     user = actor.require_user()
@@ -111,6 +166,13 @@ def create_token() -> tuple[Response, int]:
 
 
 @bp.delete("/tokens/<token_id>")
+@operation(
+    "revokeToken",
+    "accounts",
+    "Revoke one of the caller's own tokens",
+    no_content("revoked (the token stays listed, with revoked_at)"),
+    auth=REQUIRED,
+)
 def revoke_token(token_id: str) -> tuple[str, int]:
     """Revokes the token; the row stays (revoked_at set) for GET /v2/tokens and the audit trail."""
     session = get_session()

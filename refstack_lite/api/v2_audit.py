@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, parse_time
+from refstack_lite.api.openapi.builders import TIME
+from refstack_lite.api.openapi.operations import REQUIRED, operation, paginated, query_param
 from refstack_lite.api.pagination import page
 from refstack_lite.db import get_session
 from refstack_lite.errors import Forbidden
@@ -31,6 +33,21 @@ def event_json(event: AuditEvent) -> dict[str, Any]:
 
 
 @bp.get("")
+@operation(
+    "listAuditEvents",
+    "audit",
+    "The audit trail, newest first (foundation only)",
+    paginated("one page of events", "AuditEvent"),
+    auth=REQUIRED,
+    errors=(403,),
+    query=(
+        query_param("vendor", "only events of this vendor (a vendor id)"),
+        query_param("action", "an action (key.revoke), or a prefix ending in '.' (key.)"),
+        query_param("subject", "only events about this subject id"),
+        query_param("since", "events at or after this time (RFC 3339 with offset)", TIME),
+        query_param("until", "events before this time (RFC 3339 with offset)", TIME),
+    ),
+)
 def list_events() -> Response:
     """Filters: ``vendor``, ``action`` (exact, or a prefix ending in ``.``: ``key.``),
     ``subject``, ``since`` and ``until`` (RFC 3339)."""

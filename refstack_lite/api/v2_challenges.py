@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, json_body
+from refstack_lite.api.openapi.operations import REQUIRED, created, operation
 from refstack_lite.config import Settings
 from refstack_lite.db import get_session
 from refstack_lite.errors import InvalidInput
@@ -18,6 +19,16 @@ bp = Blueprint("v2_challenges", __name__, url_prefix="/v2/challenges")
 
 
 @bp.post("")
+@operation(
+    "createChallenge",
+    "submissions",
+    "A single-use nonce for the next signed test run of a vendor (its members only)",
+    created("the challenge, valid for REFSTACK_LITE_CHALLENGE_HOURS (72 h)", "Challenge"),
+    auth=REQUIRED,
+    errors=(403, 404, 409),
+    body="NewChallenge",
+    description="Without vendor_id, the caller's only vendor; several or none is a 400.",
+)
 def create_challenge() -> tuple[Response, int]:
     """Without ``vendor_id``, the caller's only vendor is meant; several (or none) is a 400."""
     actor = current_actor()

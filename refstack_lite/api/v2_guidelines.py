@@ -6,11 +6,12 @@ import base64
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from refstack_lite_client.guideline import CAPABILITY_STATUSES, RequiredTest
+from refstack_lite_client.guideline import CAPABILITY_STATUSES, RequiredTest, implied_target
 from refstack_lite_client.guideline_diff import diff_required
 from refstack_lite_client.schemas import Problem
 
 from refstack_lite import guideline_registry as registry
+from refstack_lite.api.openapi.operations import GUIDELINE_NAME, NONE, TARGET, answer, ok, operation, query_param
 from refstack_lite.config import Settings
 from refstack_lite.db import get_session
 from refstack_lite.errors import InvalidInput
@@ -59,6 +60,14 @@ def test_json(entry: RequiredTest) -> dict[str, Any]:
 
 
 @bp.get("")
+@operation(
+    "listGuidelines",
+    "guidelines",
+    "The current revision of every guideline (not paginated)",
+    ok("the guidelines", "GuidelineList"),
+    auth=NONE,
+    query=(query_param("family", "only guidelines of this family, e.g. dns"),),
+)
 def list_guidelines() -> Response:
     family = request.args.get("family")
     revisions = registry.current_revisions(get_session())
@@ -68,6 +77,14 @@ def list_guidelines() -> Response:
 
 
 @bp.get("/<name>")
+@operation(
+    "getGuideline",
+    "guidelines",
+    "One guideline: its current revision, targets and revision history",
+    ok("the guideline", "Guideline"),
+    auth=NONE,
+    path=GUIDELINE_NAME,
+)
 def get_guideline(name: str) -> Response:
     session = get_session()
     revision = registry.current_revision(session, name)
@@ -96,6 +113,19 @@ def get_guideline(name: str) -> Response:
 
 
 @bp.get("/<name>/document")
+@operation(
+    "getGuidelineDocument",
+    "guidelines",
+    "The exact bytes imported, of the current or a given revision",
+    answer(
+        "the guideline document as imported",
+        {"application/json": {"type": "object"}},
+        headers={"Content-Digest": {"description": "sha-256 of the bytes (RFC 9530)", "schema": {"type": "string"}}},
+    ),
+    auth=NONE,
+    path=GUIDELINE_NAME,
+    query=(query_param("revision", "a revision number (default: the current one)", {"type": "integer", "minimum": 1}),),
+)
 def get_document(name: str) -> Response:
     """The exact bytes imported, for the current or a given ``?revision=``."""
     session = get_session()
@@ -125,12 +155,31 @@ def _statuses() -> tuple[str, ...]:
 
 
 @bp.get("/<name>/tests")
+@operation(
+    "getGuidelineTests",
+    "guidelines",
+    "The tests of one target with the given capability statuses",
+    ok("the tests", "GuidelineTests"),
+    auth=NONE,
+    path=GUIDELINE_NAME,
+    query=(
+        query_param(
+            "status",
+            "comma-separated capability statuses: required, advisory, deprecated, removed",
+            {"type": "string", "default": "required"},
+        ),
+        TARGET,
+    ),
+)
 def get_tests(name: str) -> Response:
     session = get_session()
     statuses = _statuses()
-    target = request.args.get("target", "platform")
     revision = registry.current_revision(session, name)
-    tests = registry.parsed(session, revision).tests_for(target, statuses)
+    guideline = registry.parsed(session, revision)
+    target = request.args.get("target")
+    if target is None:
+        target = guideline.default_target()
+    tests = guideline.tests_for(target, statuses)
     return jsonify(
         {
             "guideline": name,
@@ -146,6 +195,19 @@ def get_tests(name: str) -> Response:
 
 
 @bp.get("/diff")
+@operation(
+    "diffGuidelines",
+    "guidelines",
+    "How the required tests of one target changed between two guidelines",
+    ok("the changes", "GuidelineDiff"),
+    auth=NONE,
+    errors=(404,),
+    query=(
+        query_param("from", "the older guideline", required=True),
+        query_param("to", "the newer guideline", required=True),
+        TARGET,
+    ),
+)
 def diff() -> Response:
     args = request.args
     missing = [k for k in ("from", "to") if not args.get(k)]
@@ -156,8 +218,12 @@ def diff() -> Response:
     session = get_session()
     old_rev = registry.current_revision(session, args["from"])
     new_rev = registry.current_revision(session, args["to"])
-    target = args.get("target", "platform")
-    changes = diff_required(registry.parsed(session, old_rev), registry.parsed(session, new_rev), target)
+    old, new = registry.parsed(session, old_rev), registry.parsed(session, new_rev)
+    target = args.get("target")
+    if target is None:
+        shared = [t for t in new.valid_targets() if t in old.valid_targets()]
+        target = implied_target(shared, where="the two guidelines share")
+    changes = diff_required(old, new, target)
     return jsonify(
         {
             "from": {"id": args["from"], "digest": "sha256:" + old_rev.digest},

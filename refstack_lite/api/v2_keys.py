@@ -12,6 +12,7 @@ from refstack_lite_client.schemas import Problem
 
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, json_body, parse_time
+from refstack_lite.api.openapi.operations import OPTIONAL, REQUIRED, created, ok, operation, paginated
 from refstack_lite.api.pagination import page
 from refstack_lite.db import get_session
 from refstack_lite.errors import InvalidInput
@@ -47,6 +48,15 @@ def _vendor(vendor_id: str) -> tuple[Actor, Vendor]:
 
 
 @bp.post("/challenges")
+@operation(
+    "createKeyChallenge",
+    "keys",
+    "Step 1 of registering a key: the exact bytes it must sign (vendor members, not admins)",
+    created("the challenge, valid for 15 minutes", "KeyChallenge"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="KeyChallengeRequest",
+)
 def create_challenge(vendor_id: str) -> tuple[Response, int]:
     """Step 1: the server names the exact bytes the key must sign."""
     actor, vendor = _vendor(vendor_id)
@@ -67,6 +77,16 @@ def create_challenge(vendor_id: str) -> tuple[Response, int]:
 
 
 @bp.post("")
+@operation(
+    "registerKey",
+    "keys",
+    "Step 2: register the key with its signature over the challenge message (vendor members, not admins)",
+    created("the key", "Key"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="NewKey",
+    description="400 slugs: key-refused, challenge-invalid, challenge-used, challenge-expired, bad-signature.",
+)
 def register_key(vendor_id: str) -> tuple[Response, int]:
     """Step 2: the key's signature over the challenge message proves possession."""
     actor, vendor = _vendor(vendor_id)
@@ -84,6 +104,14 @@ def register_key(vendor_id: str) -> tuple[Response, int]:
 
 
 @bp.get("")
+@operation(
+    "listKeys",
+    "keys",
+    "A vendor's signing keys (members and the foundation)",
+    paginated("one page of keys", "Key"),
+    auth=OPTIONAL,
+    errors=(403,),
+)
 def list_keys(vendor_id: str) -> Response:
     actor, vendor = _vendor(vendor_id)
     session = get_session()
@@ -92,12 +120,23 @@ def list_keys(vendor_id: str) -> Response:
 
 
 @bp.get("/<key_id>")
+@operation(
+    "getKey", "keys", "One signing key (members and the foundation)", ok("the key", "Key"), auth=OPTIONAL, errors=(403,)
+)
 def get_key(vendor_id: str, key_id: str) -> Response:
     actor, vendor = _vendor(vendor_id)
     return jsonify(key_json(signing_keys.get(get_session(), actor, vendor, key_id)))
 
 
 @bp.post("/<key_id>/retire")
+@operation(
+    "retireKey",
+    "keys",
+    "Retire a key: it signs nothing new (vendor member or foundation admin)",
+    ok("the key", "Key"),
+    auth=REQUIRED,
+    errors=(403, 409),
+)
 def retire_key(vendor_id: str, key_id: str) -> Response:
     actor, vendor = _vendor(vendor_id)
     session = get_session()
@@ -107,6 +146,15 @@ def retire_key(vendor_id: str, key_id: str) -> Response:
 
 
 @bp.post("/<key_id>/revoke")
+@operation(
+    "revokeKey",
+    "keys",
+    "Revoke a key, optionally from when it was compromised (vendor member or foundation admin)",
+    ok("the key", "Key"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="Revocation",
+)
 def revoke_key(vendor_id: str, key_id: str) -> Response:
     actor, vendor = _vendor(vendor_id)
     body = json_body("Revocation")

@@ -10,6 +10,16 @@ from sqlalchemy import select
 
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, json_body
+from refstack_lite.api.openapi.operations import (
+    OPTIONAL,
+    REQUIRED,
+    created,
+    no_content,
+    ok,
+    operation,
+    paginated,
+    query_param,
+)
 from refstack_lite.api.pagination import page
 from refstack_lite.db import get_session
 from refstack_lite.models import Product, ProductVersion
@@ -51,6 +61,15 @@ def _product(product_id: str) -> tuple[Actor, Product]:
 
 
 @bp.get("/products")
+@operation(
+    "listProducts",
+    "products",
+    "The products visible to the caller, by name",
+    paginated("one page of products", "Product"),
+    auth=OPTIONAL,
+    query=(query_param("vendor", "only this vendor's products (a vendor id)"),),
+    description="Public products of official vendors, plus the caller's vendors' own; all for the foundation.",
+)
 def list_products() -> Response:
     actor = current_actor()
     query = products.visible_products(actor)
@@ -61,6 +80,13 @@ def list_products() -> Response:
 
 
 @bp.get("/vendors/<vendor_id>/products")
+@operation(
+    "listVendorProducts",
+    "products",
+    "A vendor's products visible to the caller",
+    paginated("one page of products", "Product"),
+    auth=OPTIONAL,
+)
 def list_vendor_products(vendor_id: str) -> Response:
     actor = current_actor()
     session = get_session()
@@ -70,6 +96,16 @@ def list_vendor_products(vendor_id: str) -> Response:
 
 
 @bp.post("/vendors/<vendor_id>/products")
+@operation(
+    "createProduct",
+    "products",
+    "Create a product (vendor member or foundation admin)",
+    created("the product", "Product"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="NewProduct",
+    description="public: true only for an official vendor (409 vendor-not-official).",
+)
 def create_product(vendor_id: str) -> tuple[Response, int]:
     actor = current_actor()
     session = get_session()
@@ -90,12 +126,22 @@ def create_product(vendor_id: str) -> tuple[Response, int]:
 
 
 @bp.get("/products/<product_id>")
+@operation("getProduct", "products", "One product", ok("the product", "Product"), auth=OPTIONAL)
 def get_product(product_id: str) -> Response:
     _, product = _product(product_id)
     return jsonify(product_json(product))
 
 
 @bp.patch("/products/<product_id>")
+@operation(
+    "updateProduct",
+    "products",
+    "Change a product (vendor member or foundation admin)",
+    ok("the product", "Product"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="ProductChange",
+)
 def update_product(product_id: str) -> Response:
     actor, product = _product(product_id)
     body = json_body("ProductChange")
@@ -106,6 +152,14 @@ def update_product(product_id: str) -> Response:
 
 
 @bp.delete("/products/<product_id>")
+@operation(
+    "deleteProduct",
+    "products",
+    "Delete a product and its versions (vendor member or foundation admin)",
+    no_content("deleted"),
+    auth=REQUIRED,
+    errors=(403, 409),
+)
 def delete_product(product_id: str) -> tuple[str, int]:
     actor, product = _product(product_id)
     session = get_session()
@@ -115,6 +169,13 @@ def delete_product(product_id: str) -> tuple[str, int]:
 
 
 @bp.get("/products/<product_id>/versions")
+@operation(
+    "listVersions",
+    "products",
+    "A product's versions, by version",
+    paginated("one page of versions", "Version"),
+    auth=OPTIONAL,
+)
 def list_versions(product_id: str) -> Response:
     actor, product = _product(product_id)
     session = get_session()
@@ -124,6 +185,15 @@ def list_versions(product_id: str) -> Response:
 
 
 @bp.post("/products/<product_id>/versions")
+@operation(
+    "createVersion",
+    "products",
+    "Add a version (vendor member or foundation admin)",
+    created("the version", "Version"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="NewVersion",
+)
 def create_version(product_id: str) -> tuple[Response, int]:
     actor, product = _product(product_id)
     body = json_body("NewVersion")
@@ -134,6 +204,7 @@ def create_version(product_id: str) -> tuple[Response, int]:
 
 
 @bp.get("/products/<product_id>/versions/<version_id>")
+@operation("getVersion", "products", "One version of the product", ok("the version", "Version"), auth=OPTIONAL)
 def get_version(product_id: str, version_id: str) -> Response:
     actor, product = _product(product_id)
     session = get_session()
@@ -142,6 +213,15 @@ def get_version(product_id: str, version_id: str) -> Response:
 
 
 @bp.patch("/products/<product_id>/versions/<version_id>")
+@operation(
+    "updateVersion",
+    "products",
+    "Change a version (vendor member or foundation admin)",
+    ok("the version", "Version"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="VersionChange",
+)
 def update_version(product_id: str, version_id: str) -> Response:
     actor, product = _product(product_id)
     body = json_body("VersionChange")
@@ -154,6 +234,14 @@ def update_version(product_id: str, version_id: str) -> Response:
 
 
 @bp.delete("/products/<product_id>/versions/<version_id>")
+@operation(
+    "deleteVersion",
+    "products",
+    "Delete a version (vendor member or foundation admin)",
+    no_content("deleted"),
+    auth=REQUIRED,
+    errors=(403, 409),
+)
 def delete_version(product_id: str, version_id: str) -> tuple[str, int]:
     actor, product = _product(product_id)
     session = get_session()

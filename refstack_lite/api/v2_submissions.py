@@ -13,6 +13,18 @@ from refstack_lite_client.submissions import evidence_type
 
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, parse_time
+from refstack_lite.api.openapi.builders import TIME
+from refstack_lite.api.openapi.operations import (
+    OPTIONAL,
+    REQUIRED,
+    RawBody,
+    answer,
+    created,
+    ok,
+    operation,
+    paginated,
+    query_param,
+)
 from refstack_lite.api.pagination import page
 from refstack_lite.api.uploads import read_upload
 from refstack_lite.config import Settings
@@ -49,6 +61,7 @@ def verdict_json(verdict: SubmissionVerdict, *, report: bool) -> dict[str, Any]:
         "eligible": verdict.eligible,
         "reason": verdict.reason,
         "totals": verdict.report["totals"],
+        "totals_per_capability": verdict.report["totals_per_capability"],
         "requires_platform": verdict.report["requires_platform"],
     }
     if report:
@@ -104,6 +117,27 @@ def submission_json(
 
 
 @bp.post("")
+@operation(
+    "createSubmission",
+    "submissions",
+    "Submit a signed bundle (a DSSE envelope); the answer is its receipt with every verdict",
+    created("the receipt", "Submission"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body=RawBody(
+        "application/json", {"type": "object", "description": "a DSSE envelope (schemas/dsse-envelope.v1.schema.json)"}
+    ),
+    description=(
+        "The body is the envelope exactly as signed (schemas/dsse-envelope.v1.schema.json), "
+        "plain or with Content-Encoding: gzip, at most REFSTACK_LITE_MAX_UPLOAD_MB. "
+        "400 slugs: malformed-json, envelope-schema, payload-type, bad-base64, bad-signature, "
+        "malformed-payload, statement-schema, unknown-guideline, unknown-target, "
+        "unknown-product-version, cpid-mismatch, challenge-required, challenge-unknown, "
+        "challenge-expired, started-before-challenge, finished-in-future, bad-gzip. "
+        "403 slugs: unknown-key, key-retired, key-revoked, key-compromised. "
+        "409 slugs: duplicate (with 'existing', the stored submission's id), challenge-used."
+    ),
+)
 def create_submission() -> tuple[Response, int, dict[str, str]]:
     """Verify, store and evaluate one signed bundle; the answer is its receipt."""
     actor = current_actor()
@@ -141,6 +175,27 @@ def _filters() -> submissions.Filters:
 
 
 @bp.get("")
+@operation(
+    "listSubmissions",
+    "submissions",
+    "Submissions, newest first: the caller's vendors' (the foundation: all)",
+    paginated("one page of submissions", "Submission"),
+    auth=REQUIRED,
+    query=(
+        query_param("vendor_id", "only this vendor's"),
+        query_param("product_version_id", "only those naming this product version"),
+        query_param("guideline", "only those with a verdict for this guideline (a name)"),
+        query_param("target", "only those with a verdict for this target"),
+        query_param(
+            "verdict",
+            "with guideline/target: only eligible or ineligible verdicts",
+            {"enum": ["eligible", "ineligible"]},
+        ),
+        query_param("source", "v2 (signed bundles) or v1 (RefStack uploads)", {"enum": ["v1", "v2"]}),
+        query_param("received_after", "received at or after (RFC 3339 with offset)", TIME),
+        query_param("received_before", "received before (RFC 3339 with offset)", TIME),
+    ),
+)
 def list_submissions() -> Response:
     """Newest first: the caller's vendors' submissions, or all of them for the foundation."""
     actor = current_actor()
@@ -165,6 +220,13 @@ def _internals_for(actor: Actor) -> Callable[[Submission], bool]:
 
 
 @bp.get("/<submission_id>")
+@operation(
+    "getSubmission",
+    "submissions",
+    "One submission: the receipt, each verdict's per-capability report and every test by outcome",
+    ok("the submission", "SubmissionDetail"),
+    auth=OPTIONAL,
+)
 def get_submission(submission_id: str) -> Response:
     """The receipt, each verdict's per-capability report, and every test by outcome."""
     actor = current_actor()
@@ -181,6 +243,17 @@ def get_submission(submission_id: str) -> Response:
 
 
 @bp.get("/<submission_id>/envelope")
+@operation(
+    "getSubmissionEnvelope",
+    "submissions",
+    "The exact bytes received (for RefStack uploads, the body; X-Signature carries the signature)",
+    answer(
+        "the bytes as received",
+        {"application/vnd.dsse.envelope.v1+json": {"type": "object"}, "application/json": {"type": "object"}},
+    ),
+    auth=OPTIONAL,
+    errors=(403,),
+)
 def get_envelope(submission_id: str) -> Response:
     """The exact bytes received, to verify independently (``refstack-lite-client verify``)."""
     actor = current_actor()
@@ -204,6 +277,17 @@ def _b64_digest(digest: str) -> str:
 
 
 @bp.put("/<submission_id>/evidence")
+@operation(
+    "putSubmissionEvidence",
+    "submissions",
+    "Attach the raw subunit stream whose SHA-256 the statement names (vendor members)",
+    created("stored", "Evidence"),
+    ok("the same stream was stored already", "Evidence"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body=RawBody("application/octet-stream", {"type": "string", "contentMediaType": "application/vnd.subunit.v2"}),
+    description="400 slugs: evidence-mismatch, bad-gzip. 409: no-evidence-expected.",
+)
 def put_evidence(submission_id: str) -> tuple[Response, int]:
     """Attach the raw subunit stream whose SHA-256 the signed statement carries."""
     actor = current_actor()
@@ -225,6 +309,17 @@ def put_evidence(submission_id: str) -> tuple[Response, int]:
 
 
 @bp.get("/<submission_id>/evidence")
+@operation(
+    "getSubmissionEvidence",
+    "submissions",
+    "The subunit stream (the vendor's members and the foundation)",
+    answer(
+        "the stream as uploaded: subunit v2, or octet-stream for a subunit v1 stream",
+        {"application/vnd.subunit.v2": {"type": "string"}, "application/octet-stream": {"type": "string"}},
+    ),
+    auth=REQUIRED,
+    errors=(403,),
+)
 def get_evidence(submission_id: str) -> Response:
     """The subunit stream, to the vendor's members and the foundation."""
     actor = current_actor()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +10,17 @@ from flask import Blueprint, Response, jsonify, url_for
 
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, json_body
+from refstack_lite.api.openapi.operations import (
+    OPTIONAL,
+    REQUIRED,
+    USER_NAME,
+    View,
+    created,
+    no_content,
+    ok,
+    operation,
+    paginated,
+)
 from refstack_lite.api.pagination import page
 from refstack_lite.db import get_session
 from refstack_lite.models import Membership, User, Vendor
@@ -53,6 +65,14 @@ def member_json(m: Membership) -> dict[str, Any]:
 
 
 @bp.get("")
+@operation(
+    "listVendors",
+    "vendors",
+    "The vendors visible to the caller, by name",
+    paginated("one page of vendors", "Vendor"),
+    auth=OPTIONAL,
+    description="Official vendors, plus the caller's own (member or invited); every vendor for the foundation.",
+)
 def list_vendors() -> Response:
     actor = current_actor()
     session = get_session()
@@ -66,6 +86,15 @@ def list_vendors() -> Response:
 
 
 @bp.post("")
+@operation(
+    "createVendor",
+    "vendors",
+    "Create a private vendor; the caller becomes its owner",
+    created("the vendor", "Vendor"),
+    auth=REQUIRED,
+    errors=(409,),
+    body="NewVendor",
+)
 def create_vendor() -> tuple[Response, int]:
     actor = current_actor()
     actor.require_user()
@@ -82,12 +111,23 @@ def _vendor(vendor_id: str) -> tuple[Actor, Vendor]:
 
 
 @bp.get("/<vendor_id>")
+@operation("getVendor", "vendors", "One vendor", ok("the vendor", "Vendor"), auth=OPTIONAL)
 def get_vendor(vendor_id: str) -> Response:
     actor, vendor = _vendor(vendor_id)
     return jsonify(vendor_json(vendor, actor))
 
 
 @bp.patch("/<vendor_id>")
+@operation(
+    "updateVendor",
+    "vendors",
+    "Rename or describe a vendor (owner or foundation admin)",
+    ok("the vendor", "Vendor"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="VendorChange",
+    description="Renaming an official vendor is for a foundation admin only (403 official-name).",
+)
 def update_vendor(vendor_id: str) -> Response:
     actor, vendor = _vendor(vendor_id)
     body = json_body("VendorChange")
@@ -98,6 +138,15 @@ def update_vendor(vendor_id: str) -> Response:
 
 
 @bp.delete("/<vendor_id>")
+@operation(
+    "deleteVendor",
+    "vendors",
+    "Delete a vendor (owner when not official, or foundation admin)",
+    no_content("deleted"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    description="409 in-use while the vendor has products or signing keys.",
+)
 def delete_vendor(vendor_id: str) -> tuple[str, int]:
     actor, vendor = _vendor(vendor_id)
     session = get_session()
@@ -118,28 +167,55 @@ def _transition(vendor_id: str, action: str) -> Response:
     return jsonify(vendor_json(vendor, actor))
 
 
+def _step(operation_id: str, summary: str, who: str, body: str | None = None) -> Callable[[View], View]:
+    """The declaration of one step of the vendor lifecycle (``_transition``)."""
+    return operation(
+        operation_id,
+        "vendors",
+        summary,
+        ok("the vendor in its new status", "Vendor"),
+        auth=REQUIRED,
+        errors=(403, 409),
+        body=body,
+        description=f"{who}. 409 vendor-status when the vendor is not in a status this step starts from.",
+    )
+
+
 @bp.post("/<vendor_id>/apply")
+@_step("applyVendor", "Ask for official status (private -> pending)", "Vendor members")
 def apply(vendor_id: str) -> Response:
     """A member asks the foundation to make the vendor official."""
     return _transition(vendor_id, "apply")
 
 
 @bp.post("/<vendor_id>/withdraw")
+@_step("withdrawVendor", "Withdraw an application (pending -> private)", "Vendor members")
 def withdraw(vendor_id: str) -> Response:
     return _transition(vendor_id, "withdraw")
 
 
 @bp.post("/<vendor_id>/approve")
+@_step("approveVendor", "Make a vendor official (pending -> official)", "Foundation admins")
 def approve(vendor_id: str) -> Response:
     return _transition(vendor_id, "approve")
 
 
 @bp.post("/<vendor_id>/deny")
+@_step("denyVendor", "Deny an application with a reason (pending -> private)", "Foundation admins", "Denial")
 def deny(vendor_id: str) -> Response:
     return _transition(vendor_id, "deny")
 
 
 @bp.get("/<vendor_id>/members")
+@operation(
+    "listMembers",
+    "members",
+    "A vendor's members and invitees (members and the foundation)",
+    paginated("one page of members", "Member"),
+    auth=OPTIONAL,
+    errors=(403,),
+    description="Anonymous callers get 401; other non-members get 403 when the vendor is visible to them, else 404. Emails are shown to the foundation and to each member for themself only.",
+)
 def list_members(vendor_id: str) -> Response:
     actor, vendor = _vendor(vendor_id)
     session = get_session()
@@ -148,6 +224,15 @@ def list_members(vendor_id: str) -> Response:
 
 
 @bp.post("/<vendor_id>/members")
+@operation(
+    "inviteMember",
+    "members",
+    "Invite a user (owner or foundation admin); they join by accepting",
+    created("the invitation", "Member"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="NewMember",
+)
 def invite_member(vendor_id: str) -> tuple[Response, int]:
     actor, vendor = _vendor(vendor_id)
     body = json_body("NewMember")
@@ -158,6 +243,17 @@ def invite_member(vendor_id: str) -> tuple[Response, int]:
 
 
 @bp.patch("/<vendor_id>/members/<name>")
+@operation(
+    "changeMember",
+    "members",
+    "Change a member's role (owner or foundation admin)",
+    ok("the membership", "Member"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="MemberChange",
+    path=USER_NAME,
+    description="409 last-owner when this would leave the vendor without an owner.",
+)
 def change_member(vendor_id: str, name: str) -> Response:
     actor, vendor = _vendor(vendor_id)
     body = json_body("MemberChange")
@@ -168,19 +264,40 @@ def change_member(vendor_id: str, name: str) -> Response:
 
 
 @bp.delete("/<vendor_id>/members/<name>")
+@operation(
+    "removeMember",
+    "members",
+    "Remove a member (owner or foundation admin), or leave / decline an invitation yourself",
+    no_content("removed"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    path=USER_NAME,
+    description="409 last-owner when this would leave the vendor without an owner.",
+)
 def remove_member(vendor_id: str, name: str) -> tuple[str, int]:
-    actor, vendor = _vendor(vendor_id)
+    actor = current_actor()
     session = get_session()
+    # leaving, or declining an invitation: an invitee finds the vendor only for that
+    find = vendors.get_for_invitee if name == actor.name else vendors.get_visible
+    vendor = find(session, actor, vendor_id)
     vendors.remove_member(session, actor, vendor, name, datetime.now(UTC))
     session.commit()
     return "", 204
 
 
 @bp.post("/<vendor_id>/invitation")
+@operation(
+    "acceptInvitation",
+    "members",
+    "Accept the caller's invitation to the vendor",
+    ok("the membership", "Member"),
+    auth=REQUIRED,
+)
 def accept_invitation(vendor_id: str) -> Response:
     """The invited user accepts (declining is DELETE on their own membership)."""
-    actor, vendor = _vendor(vendor_id)
+    actor = current_actor()
     session = get_session()
+    vendor = vendors.get_for_invitee(session, actor, vendor_id)
     membership = vendors.accept_invitation(session, actor, vendor, datetime.now(UTC))
     session.commit()
     return jsonify(member_json(membership))

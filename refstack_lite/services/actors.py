@@ -78,18 +78,21 @@ def vendor_roles(session: Session, actor: Actor) -> dict[str, str]:
     return {vendor_id: role for vendor_id, role in rows}
 
 
-def visible_vendor(session: Session, actor: Actor, vendor_id: str) -> Vendor:
-    """The vendor if the actor may see it at all (official, a member, invited, or foundation),
-    else NotFound: a private vendor's existence is not revealed."""
+def visible_vendor(session: Session, actor: Actor, vendor_id: str, *, invited_too: bool = False) -> Vendor:
+    """The vendor if the actor may see it at all (official, a member, or foundation), else
+    NotFound: a private vendor's existence is not revealed. An invitation grants nothing until
+    it is accepted: ``invited_too`` finds the vendor for its invitee only to accept or decline it."""
     vendor = session.get(Vendor, vendor_id)
     if vendor is None:
         raise NotFound(f"no vendor {vendor_id!r}")
-    if vendor.status == "official" or actor.is_foundation or _is_invited_or_member(session, actor, vendor_id):
+    if vendor.status == "official" or actor.is_foundation or vendor_role(session, actor, vendor_id) is not None:
+        return vendor
+    if invited_too and _is_invited(session, actor, vendor_id):
         return vendor
     raise NotFound(f"no vendor {vendor_id!r}")
 
 
-def _is_invited_or_member(session: Session, actor: Actor, vendor_id: str) -> bool:
+def _is_invited(session: Session, actor: Actor, vendor_id: str) -> bool:
     if actor.user is None:
         return False
     return session.get(Membership, (vendor_id, actor.user.id)) is not None

@@ -35,13 +35,16 @@ def fields(vendor: Vendor) -> dict[str, Any]:
 
 
 def visible_vendors(actor: Actor) -> Select[Vendor]:
-    """Official vendors, plus the actor's own (member or invited); everything for the foundation."""
+    """Official vendors, plus those the actor is a member of; everything for the foundation.
+    A pending invitation shows only in ``GET /v2/users/me``, with the vendor's id and name."""
     query = select(Vendor)
     if actor.is_foundation:
         return query
     if actor.user is None:
         return query.where(Vendor.status == "official")
-    mine = exists().where(Membership.vendor_id == Vendor.id, Membership.user_id == actor.user.id)
+    mine = exists().where(
+        Membership.vendor_id == Vendor.id, Membership.user_id == actor.user.id, Membership.accepted_at.is_not(None)
+    )
     return query.where(or_(Vendor.status == "official", mine))
 
 
@@ -170,6 +173,12 @@ def delete(session: Session, actor: Actor, vendor: Vendor, now: datetime) -> Non
 
 def get_visible(session: Session, actor: Actor, vendor_id: str) -> Vendor:
     return visible_vendor(session, actor, vendor_id)
+
+
+def get_for_invitee(session: Session, actor: Actor, vendor_id: str) -> Vendor:
+    """The vendor as ``get_visible`` finds it, or for a user invited to it: only to accept or
+    decline the invitation."""
+    return visible_vendor(session, actor, vendor_id, invited_too=True)
 
 
 # Members

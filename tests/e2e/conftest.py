@@ -72,6 +72,15 @@ class Venv:
         done = run([str(self.python), "-c", code, *args], cwd=self.workdir, env=self.env(), timeout=120)
         return json.loads(done.stdout)
 
+    def pip_install(self, *args: str) -> None:
+        """``pip install ARGS`` into this environment (pip's cache reused: later runs download nothing)."""
+        run(
+            [str(self.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
+            cwd=self.workdir,
+            env=self.env(),
+            timeout=600,
+        )
+
     def site_packages(self) -> Path:
         purelib: str = self.python_json("import json, sysconfig; print(json.dumps(sysconfig.get_paths()['purelib']))")
         return Path(purelib)
@@ -84,13 +93,7 @@ def make_venv(folder: Path, *requirements: str) -> Venv:
     workdir.mkdir(parents=True)
     run([sys.executable, "-m", "venv", str(root)], cwd=workdir)
     venv = Venv(root, workdir)
-    # pip's cache is reused (no --no-cache-dir), so later runs install without downloading.
-    run(
-        [str(venv.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements],
-        cwd=workdir,
-        env=venv.env(),
-        timeout=600,
-    )
+    venv.pip_install(*requirements)
     return venv
 
 
@@ -102,10 +105,11 @@ def _one(folder: Path, pattern: str) -> Path:
 
 @pytest.fixture(scope="session")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
-    """Both wheels, built once per session with the Dockerfile's command (``pip wheel --no-deps``)."""
+    """Both wheels, built once per session with the Dockerfile's command: ``pip wheel`` with the
+    locked build backend (requirements/build.lock, which this environment has from dev.lock)."""
     out = tmp_path_factory.mktemp("dist") / "wheels"
     run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), "./client", "."],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), "./client", "."],
         cwd=REPO,
         env=isolated_env(),
         timeout=300,

@@ -109,9 +109,12 @@ class Server:
 
 
 @contextmanager
-def running_server(database_url: str, folder: Path, *, workers: int, threads: int = 1) -> Iterator[Server]:
+def running_server(
+    database_url: str, folder: Path, *, workers: int, threads: int = 1, **settings: str
+) -> Iterator[Server]:
     """``scripts/entrypoint.sh`` in production mode with ``workers`` (WEB_CONCURRENCY) processes,
-    each with ``threads`` threads (gunicorn's gthread worker when more than one)."""
+    each with ``threads`` threads (gunicorn's gthread worker when more than one); ``settings``
+    add to or replace its environment."""
     folder.mkdir(parents=True, exist_ok=True)
     runtime = folder / "run"  # gunicorn's control socket goes here, not into ~/.gunicorn
     runtime.mkdir(mode=0o700, exist_ok=True)
@@ -124,10 +127,12 @@ def running_server(database_url: str, folder: Path, *, workers: int, threads: in
         "XDG_RUNTIME_DIR": str(runtime),
         "REFSTACK_LITE_ENV": "production",
         "REFSTACK_LITE_SECRET_KEY": secrets.token_hex(32),
+        "REFSTACK_LITE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "REFSTACK_LITE_DATABASE_URL": database_url,
         "REFSTACK_LITE_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_CMD_ARGS": f"--threads {threads} --timeout 120",
+        **settings,
     }
     log = folder / f"gunicorn-{port}.log"
     with log.open("wb") as out:

@@ -188,6 +188,34 @@ def test_pages_load_their_stylesheet(page: Page, path: str) -> None:
     assert header.evaluate("e => getComputedStyle(e).borderBottomColor") == "rgb(200, 16, 46)"
 
 
+# Every Content-Security-Policy violation on the page, as the browser reports it.
+CSP_VIOLATIONS_JS = """window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", e => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));"""
+
+
+@pytest.mark.parametrize(
+    "path", ["/guidelines", "/guidelines/2020.06?target=object", "/guidelines/1999.99", "/guidelines/2020.06?target=x"]
+)
+def test_pages_work_under_their_content_security_policy(page: Page, path: str) -> None:
+    console: list[str] = []
+    page.on("console", lambda message: console.extend([message.text] if message.type in ("error", "warning") else []))
+    page.add_init_script(CSP_VIOLATIONS_JS)
+    response = page.goto(path)
+    assert response is not None
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    page.wait_for_load_state("load")
+    # The stylesheet applied (style-src 'self'), and nothing was blocked or complained about.
+    assert page.locator("header.site").evaluate("e => getComputedStyle(e).borderBottomColor") == "rgb(200, 16, 46)"
+    assert page.evaluate("window.cspViolations") == []
+    # The error pages log their own status (404, 400) as a failed load; nothing else may be logged.
+    assert [
+        m for m in console if not m.startswith("Failed to load resource: the server responded with a status of 40")
+    ] == []
+
+
 def test_clicking_a_guideline_opens_its_detail_page(page: Page) -> None:
     page.goto("/guidelines")
     page.locator('table[data-family="powered"]').get_by_role("link", name="2020.06", exact=True).click()
@@ -300,3 +328,88 @@ def test_screenshot_of_the_2020_06_detail_page(page: Page) -> None:
     SCREENSHOT.unlink(missing_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+PHONE = {"width": 375, "height": 812}  # an iPhone X/11 Pro viewport, in CSS pixels
+PHONE_SCREENSHOT = Path("/tmp/refstack-lite-guideline-phone.png")
+# Elements sticking out past the right edge of the page, for a readable failure.
+OVERFLOWING_JS = """() => Array.from(document.querySelectorAll("body *"))
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .filter(e => !e.closest(".scroll"))
+  .slice(0, 5)
+  .map(e => `${e.tagName.toLowerCase()}.${e.className} right=${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
+@pytest.fixture
+def phone(browser: Browser, server: str) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _fits_the_width(page: Page) -> None:
+    sizes = page.evaluate(
+        "({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth})"
+    )
+    assert sizes["client"] == PHONE["width"]
+    assert sizes["scroll"] <= sizes["client"], f"the page is wider than the phone: {page.evaluate(OVERFLOWING_JS)}"
+
+
+# Cells of the required-tests table whose content runs out of the cell (into the next column).
+SPILLING_CELLS_JS = """() => Array.from(document.querySelectorAll("table.tests td"))
+  .filter(td => td.scrollWidth > td.clientWidth)
+  .slice(0, 5)
+  .map(td => td.textContent.trim().slice(0, 60))"""
+
+
+@pytest.mark.parametrize(
+    "path", ["/guidelines", "/guidelines/2020.06", "/guidelines/2020.06?target=object", "/guidelines/dns.2020.06"]
+)
+def test_pages_fit_a_phone(phone: Page, path: str) -> None:
+    phone.goto(path)
+    _fits_the_width(phone)
+    warnings = phone.locator("details#warnings")
+    if warnings.count():  # open, the import warnings (long JSON paths) fit as well
+        warnings.locator("summary").click()
+        expect(warnings.locator("ul.warnings")).to_be_visible()
+        _fits_the_width(phone)
+
+
+@pytest.mark.parametrize("width", [PHONE["width"], 1280])
+def test_required_test_cells_hold_their_content(browser: Browser, server: str, width: int) -> None:
+    context = browser.new_context(base_url=server, viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto("/guidelines/2020.06")
+        expect(page.locator("table.tests tbody tr")).to_have_count(REQUIRED_2020_06["platform"])
+        assert page.evaluate(SPILLING_CELLS_JS) == []
+    finally:
+        context.close()
+
+
+def test_the_required_tests_scroll_inside_their_box_on_a_phone(phone: Page) -> None:
+    phone.goto("/guidelines/2020.06")
+    table = phone.locator("table.tests")
+    expect(table.locator("tbody tr")).to_have_count(REQUIRED_2020_06["platform"])
+    _fits_the_width(phone)
+    box = phone.get_by_role("region", name="Required tests for platform")
+    # the table keeps columns wide enough to read, and scrolls sideways within its box, which fits the page
+    sizes = box.evaluate(
+        "e => ({scroll: e.scrollWidth, client: e.clientWidth, right: e.getBoundingClientRect().right})"
+    )
+    assert sizes["right"] <= PHONE["width"]
+    assert sizes["scroll"] > sizes["client"]
+    assert table.locator("td.name").first.evaluate("e => e.getBoundingClientRect().width") > 250
+    box.evaluate("e => e.scrollBy(200, 0)")
+    assert box.evaluate("e => e.scrollLeft") > 0
+    _fits_the_width(phone)  # scrolling the table moves the table, not the page
+    box.evaluate("e => e.scrollTo(0, 0)")
+    PHONE_SCREENSHOT.unlink(missing_ok=True)
+    phone.locator("#required-tests").evaluate("e => e.scrollIntoView({block: 'start'})")
+    phone.screenshot(path=str(PHONE_SCREENSHOT))
+    assert PHONE_SCREENSHOT.stat().st_size > 10_000

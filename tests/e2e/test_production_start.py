@@ -1,7 +1,8 @@
 """The production start, as the Dockerfile does it, without a Docker engine.
 
-Builds both wheels with the Dockerfile's command, installs them (not editable, with the
-``postgresql`` extra) in a fresh virtual environment, and runs ``scripts/entrypoint.sh``:
+Builds both wheels with the Dockerfile's command, installs the locked run-time dependencies
+(requirements/server.lock) and then the wheels (not editable, with the ``postgresql`` extra,
+nothing more from an index) in a fresh virtual environment, and runs ``scripts/entrypoint.sh``:
 migrations, then gunicorn. Runs on SQLite, and on PostgreSQL when
 ``REFSTACK_LITE_TEST_POSTGRES_URL`` is set (in its own, temporary database).
 """
@@ -26,19 +27,25 @@ import pytest
 from tests.conftest import REPO
 from tests.e2e.conftest import Venv, Wheels, make_venv, run
 from tests.e2e.processes import free_port, own_postgres_database
+from tests.locks import installed, locked_here
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheels")]  # the wheels are built once per worker
 
 ENTRYPOINT = REPO / "scripts" / "entrypoint.sh"
+SERVER_LOCK = REPO / "requirements" / "server.lock"
 SECRET = secrets.token_hex(32)  # 64 characters
+PUBLIC_URL = "https://refstack.example.org"
 START_TIMEOUT = 45.0
 STOP_TIMEOUT = 30.0
 
 
 @pytest.fixture(scope="module")
 def server_venv(wheels: Wheels, tmp_path_factory: pytest.TempPathFactory) -> Venv:
-    """Both wheels installed as the Dockerfile installs them."""
-    return make_venv(tmp_path_factory.mktemp("server-venv"), str(wheels.client), f"{wheels.server}[postgresql]")
+    """Both wheels installed as the Dockerfile installs them: the lock first, then the wheels with
+    no index, so a dependency the lock lacks fails here."""
+    venv = make_venv(tmp_path_factory.mktemp("server-venv"), "--require-hashes", "-r", str(SERVER_LOCK))
+    venv.pip_install("--no-index", str(wheels.client), f"{wheels.server}[postgresql]")
+    return venv
 
 
 # --- the wheels and what the installed packages read --------------------------------------------
@@ -115,6 +122,12 @@ def test_installed_packages_read_their_own_files(server_venv: Venv) -> None:
     assert found["demo_is_valid"] is True
 
 
+def test_the_image_has_exactly_the_locked_versions(server_venv: Venv) -> None:
+    """What production runs is what CI tested: every run-time package at its locked version."""
+    ours = frozenset({"refstack-lite", "refstack-lite-client", "pip", "setuptools", "wheel"})
+    assert installed(server_venv.python, leave_out=ours) == locked_here("server.lock")
+
+
 def test_installed_command_line(server_venv: Venv) -> None:
     done = run([str(server_venv.bin / "refstack-lite"), "--version"], cwd=server_venv.workdir, env=server_venv.env())
     assert "0.1.0" in done.stdout
@@ -166,6 +179,7 @@ def started(server_venv: Venv, production_database_url: str, tmp_path: Path) -> 
         XDG_RUNTIME_DIR=str(runtime),
         REFSTACK_LITE_ENV="production",
         REFSTACK_LITE_SECRET_KEY=SECRET,
+        REFSTACK_LITE_PUBLIC_URL=PUBLIC_URL,
         REFSTACK_LITE_DATABASE_URL=production_database_url,
         REFSTACK_LITE_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
@@ -256,10 +270,8 @@ def test_entrypoint_migrates_and_serves(server_venv: Venv, started: Started) -> 
     assert "Shutting down: Master" in started.output()
 
 
-@pytest.mark.parametrize("secret", [None, "too-short", "refstack-lite-development-secret"])
-def test_entrypoint_refuses_production_without_a_real_secret(
-    server_venv: Venv, tmp_path: Path, secret: str | None
-) -> None:
+def _refused_start(server_venv: Venv, tmp_path: Path, **settings: str) -> str:
+    """Run the entrypoint in production mode with ``settings``; it must refuse to start. Its stderr."""
     database = tmp_path / "never.sqlite3"
     env = server_venv.env(
         HOME=str(tmp_path),
@@ -268,9 +280,8 @@ def test_entrypoint_refuses_production_without_a_real_secret(
         REFSTACK_LITE_DATABASE_URL="sqlite:///" + str(database),
         REFSTACK_LITE_BIND=f"127.0.0.1:{free_port()}",
         WEB_CONCURRENCY="2",
+        **settings,
     )
-    if secret is not None:
-        env["REFSTACK_LITE_SECRET_KEY"] = secret
     done = subprocess.run(
         [str(ENTRYPOINT)],
         cwd=server_venv.workdir,
@@ -282,7 +293,63 @@ def test_entrypoint_refuses_production_without_a_real_secret(
         check=False,
     )
     assert done.returncode != 0
-    assert "REFSTACK_LITE_SECRET_KEY" in done.stderr
     assert "Traceback" not in done.stderr
     assert "Starting gunicorn" not in done.stdout + done.stderr
     assert not database.exists()
+    return done.stderr
+
+
+@pytest.mark.parametrize("secret", [None, "too-short", "refstack-lite-development-secret"])
+def test_entrypoint_refuses_production_without_a_real_secret(
+    server_venv: Venv, tmp_path: Path, secret: str | None
+) -> None:
+    settings = {"REFSTACK_LITE_PUBLIC_URL": PUBLIC_URL}
+    if secret is not None:
+        settings["REFSTACK_LITE_SECRET_KEY"] = secret
+    assert "REFSTACK_LITE_SECRET_KEY" in _refused_start(server_venv, tmp_path, **settings)
+
+
+@pytest.mark.parametrize("public_url", [None, "https://refstack.example.org/refstack"])
+def test_entrypoint_refuses_production_without_a_public_url(
+    server_venv: Venv, tmp_path: Path, public_url: str | None
+) -> None:
+    settings = {"REFSTACK_LITE_SECRET_KEY": SECRET}
+    if public_url is not None:
+        settings["REFSTACK_LITE_PUBLIC_URL"] = public_url
+    assert "REFSTACK_LITE_PUBLIC_URL" in _refused_start(server_venv, tmp_path, **settings)
+
+
+def test_gunicorn_listens_on_loopback_by_default(server_venv: Venv, tmp_path: Path) -> None:
+    """Without REFSTACK_LITE_BIND, gunicorn binds 127.0.0.1:8000, never a public interface: it
+    listens there, or finds that port of loopback taken by another process."""
+    env = server_venv.env(
+        HOME=str(tmp_path),
+        XDG_RUNTIME_DIR=str(tmp_path),
+        REFSTACK_LITE_ENV="production",
+        REFSTACK_LITE_SECRET_KEY=SECRET,
+        REFSTACK_LITE_PUBLIC_URL=PUBLIC_URL,
+        REFSTACK_LITE_DATABASE_URL="sqlite:///" + str(tmp_path / "default-bind.sqlite3"),
+        WEB_CONCURRENCY="1",
+    )
+    log = tmp_path / "entrypoint.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(ENTRYPOINT)],
+            cwd=server_venv.workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        output = ""
+        while time.monotonic() < deadline and "Listening at:" not in output and "in use" not in output:
+            time.sleep(0.2)
+            output = log.read_text(errors="replace")
+        bound = "Listening at: http://127.0.0.1:8000" in output or "Connection in use: ('127.0.0.1', 8000)" in output
+        assert bound, output
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=STOP_TIMEOUT)

@@ -65,12 +65,14 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("v1-e2e")
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     env = isolated_env(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / "xdg"),
         REFSTACK_LITE_DATABASE_URL=f"sqlite:///{home / 'v1.sqlite3'}",
         REFSTACK_LITE_ENV="production",
         REFSTACK_LITE_SECRET_KEY=secrets.token_hex(32),
+        REFSTACK_LITE_PUBLIC_URL=url,
         REFSTACK_LITE_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
     )
@@ -82,7 +84,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         cwd=home,
     )
     token = run([str(BIN / "refstack-lite"), "users", "create", "alice", "--email", "a@example.org"], env=env, cwd=home)
-    url = f"http://127.0.0.1:{port}"
     log = home / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

@@ -451,6 +451,7 @@ def R(method: str, path: str, private: str, official: str | None = None, **kw: A
 
 
 # Expectations, one per actor: anonymous owner_a member_a member_b reviewer admin
+# Every write needs a token, so anonymous writes are a 401 before anything is looked up.
 ROWS = [
     # users and tokens: vendor A's state does not matter
     R("GET", "/v2/users/me", "401 200 200 200 200 200", check=check_me),
@@ -475,7 +476,7 @@ ROWS = [
     R(
         "PATCH",
         "/v2/vendors/{A}",
-        "404 200 403 404 403 200",
+        "401 200 403 404 403 200",
         "401 200 403 403 403 200",
         body={"description": "changed"},
         note="description",
@@ -483,10 +484,10 @@ ROWS = [
     R(
         "PATCH",
         "/v2/vendors/{A}",
-        "404 200 403 404 403 200",
+        "401 200 403 404 403 200",
         "401 403:official-name 403 403 403 200",
         # under review, the owner cannot rename it; the foundation, reviewing it, can
-        pending="404 409:vendor-status 403 404 403 200",
+        pending="401 409:vendor-status 403 404 403 200",
         body={"name": "Vendor A2"},
         note="rename",
     ),
@@ -495,39 +496,39 @@ ROWS = [
     R(
         "DELETE",
         "/v2/vendors/{A}",
-        "404 409:in-use 403 404 403 409:in-use",
+        "401 409:in-use 403 404 403 409:in-use",
         "401 403 403 403 403 409:in-use",
         pending=SAME,
     ),
     R(
         "POST",
         "/v2/vendors/{A}/apply",
-        "404 200 200 404 403 403",
+        "401 200 200 404 403 403",
         "401 409:vendor-status 409:vendor-status 403 403 403",
-        pending="404 409:vendor-status 409:vendor-status 404 403 403",
+        pending="401 409:vendor-status 409:vendor-status 404 403 403",
     ),
     R(
         "POST",
         "/v2/vendors/{A}/withdraw",
-        "404 409:vendor-status 409:vendor-status 404 403 403",
+        "401 409:vendor-status 409:vendor-status 404 403 403",
         "401 409:vendor-status 409:vendor-status 403 403 403",
-        pending="404 200 200 404 403 403",
+        pending="401 200 200 404 403 403",
     ),
     R(
         "POST",
         "/v2/vendors/{A}/approve",
-        "404 403 403 404 403 409:vendor-status",
+        "401 403 403 404 403 409:vendor-status",
         "401 403 403 403 403 409:vendor-status",
-        pending="404 403 403 404 403 200",
+        pending="401 403 403 404 403 200",
     ),
     # Like approve: outsiders of a private or pending vendor get 404 (the server asks for an admin
     # before looking the vendor up, answering anonymous 401 and member_b 403).
     R(
         "POST",
         "/v2/vendors/{A}/deny",
-        "404 403 403 404 403 409:vendor-status",
+        "401 403 403 404 403 409:vendor-status",
         "401 403 403 403 403 409:vendor-status",
-        pending="404 403 403 404 403 200",
+        pending="401 403 403 404 403 200",
         body={"reason": "not yet"},
     ),
     # members
@@ -542,27 +543,27 @@ ROWS = [
     R(
         "POST",
         "/v2/vendors/{A}/members",
-        "404 201 403 404 403 201",
+        "401 201 403 404 403 201",
         "401 201 403 403 403 201",
         body={"user": "outsider"},
     ),
     R(
         "PATCH",
         "/v2/vendors/{A}/members/member_a",
-        "404 200 403 404 403 200",
+        "401 200 403 404 403 200",
         "401 200 403 403 403 200",
         body={"role": "owner"},
     ),
-    R("DELETE", "/v2/vendors/{A}/members/member_a", "404 204 204 404 403 204", "401 204 204 403 403 204"),
+    R("DELETE", "/v2/vendors/{A}/members/member_a", "401 204 204 404 403 204", "401 204 204 403 403 204"),
     R(
         "DELETE",
         "/v2/vendors/{A}/members/owner_a",
-        "404 409:last-owner 403 404 403 409:last-owner",
+        "401 409:last-owner 403 404 403 409:last-owner",
         "401 409:last-owner 403 403 403 409:last-owner",
         note="last owner",
     ),
     # accepting: none of the actors is invited; members accepting again is a no-op
-    R("POST", "/v2/vendors/{A}/invitation", "404 200 200 404 404 404", "401 200 200 404 404 404", audited=False),
+    R("POST", "/v2/vendors/{A}/invitation", "401 200 200 404 404 404", "401 200 200 404 404 404", audited=False),
     # products
     R("GET", "/v2/products", "200 200 200 200 200 200", pending=SAME, check=check_products(None)),
     R("GET", "/v2/products?vendor={A}", "200 200 200 200 200 200", check=check_products("a-")),
@@ -578,14 +579,14 @@ ROWS = [
     R(
         "POST",
         "/v2/vendors/{A}/products",
-        "404 201 201 404 403 201",
+        "401 201 201 404 403 201",
         "401 201 201 403 403 201",
         body={"name": "a-new", "product_type": "distribution"},
     ),
     R(
         "POST",
         "/v2/vendors/{A}/products",
-        "404 409:vendor-not-official 409:vendor-not-official 404 403 409:vendor-not-official",
+        "401 409:vendor-not-official 409:vendor-not-official 404 403 409:vendor-not-official",
         "401 201 201 403 403 201",
         pending=SAME,
         body={"name": "a-new", "product_type": "public_cloud", "public": True},
@@ -600,17 +601,17 @@ ROWS = [
         pending=SAME,
         check=check_product("a-public"),
     ),
-    R("PATCH", "/v2/products/{PA}", "404 200 200 404 403 200", body={"description": "changed"}),
+    R("PATCH", "/v2/products/{PA}", "401 200 200 404 403 200", body={"description": "changed"}),
     R(
         "PATCH",
         "/v2/products/{PP}",
-        "404 200 200 404 403 200",
+        "401 200 200 404 403 200",
         "401 200 200 403 403 200",
         body={"description": "changed"},
     ),
     R("PATCH", "/v2/products/{PB}", "401 403 403 200 403 200", body={"description": "changed"}),
-    R("DELETE", "/v2/products/{PA}", "404 204 204 404 403 204"),
-    R("DELETE", "/v2/products/{PP}", "404 204 204 404 403 204", "401 204 204 403 403 204"),
+    R("DELETE", "/v2/products/{PA}", "401 204 204 404 403 204"),
+    R("DELETE", "/v2/products/{PP}", "401 204 204 404 403 204", "401 204 204 403 403 204"),
     # versions
     R(
         "GET",
@@ -626,11 +627,11 @@ ROWS = [
         check=check_versions("cpid-a-public", INSIDERS_A),
     ),
     R("GET", "/v2/products/{PB}/versions", "200 200 200 200 200 200", check=check_versions("cpid-b", INSIDERS_B)),
-    R("POST", "/v2/products/{PA}/versions", "404 201 201 404 403 201", body={"version": "9.9"}),
+    R("POST", "/v2/products/{PA}/versions", "401 201 201 404 403 201", body={"version": "9.9"}),
     R(
         "POST",
         "/v2/products/{PP}/versions",
-        "404 201 201 404 403 201",
+        "401 201 201 404 403 201",
         "401 201 201 403 403 201",
         body={"version": "9.9", "cpid": "cpid-new"},
     ),
@@ -648,16 +649,16 @@ ROWS = [
         check=check_versions("cpid-a-public", INSIDERS_A, single=True),
     ),
     R("GET", "/v2/products/{PB}/versions/{VA}", "404 404 404 404 404 404", note="another product's version"),
-    R("PATCH", "/v2/products/{PA}/versions/{VA}", "404 200 200 404 403 200", body={"cpid": "cpid-changed"}),
+    R("PATCH", "/v2/products/{PA}/versions/{VA}", "401 200 200 404 403 200", body={"cpid": "cpid-changed"}),
     R(
         "PATCH",
         "/v2/products/{PP}/versions/{VP}",
-        "404 200 200 404 403 200",
+        "401 200 200 404 403 200",
         "401 200 200 403 403 200",
         body={"version": "1.1"},
     ),
-    R("DELETE", "/v2/products/{PA}/versions/{VA}", "404 204 204 404 403 204"),
-    R("DELETE", "/v2/products/{PP}/versions/{VP}", "404 204 204 404 403 204", "401 204 204 403 403 204"),
+    R("DELETE", "/v2/products/{PA}/versions/{VA}", "401 204 204 404 403 204"),
+    R("DELETE", "/v2/products/{PP}/versions/{VP}", "401 204 204 404 403 204", "401 204 204 403 403 204"),
     # submission challenges: for a vendor's own test runs, so its members only (not the foundation)
     R(
         "POST",
@@ -672,7 +673,7 @@ ROWS = [
     R(
         "POST",
         "/v2/vendors/{A}/keys/challenges",
-        "404 201 201 404 403 403",
+        "401 201 201 404 403 403",
         "401 201 201 403 403 403",
         pending=SAME,
         body=lambda w: {"public_key": w.next_public_key},
@@ -681,7 +682,7 @@ ROWS = [
     R(
         "POST",
         "/v2/vendors/{A}/keys",
-        "404 201 201 404 403 403",
+        "401 201 201 404 403 403",
         "401 201 201 403 403 403",
         body=lambda w: w.next_key,
     ),
@@ -695,11 +696,11 @@ ROWS = [
         "401 404 404 403 404 404",
         note="B's key under A",
     ),
-    R("POST", "/v2/vendors/{A}/keys/{KA}/retire", "404 200 200 404 403 200", "401 200 200 403 403 200"),
+    R("POST", "/v2/vendors/{A}/keys/{KA}/retire", "401 200 200 404 403 200", "401 200 200 403 403 200"),
     R(
         "POST",
         "/v2/vendors/{A}/keys/{KA}/revoke",
-        "404 200 200 404 403 200",
+        "401 200 200 404 403 200",
         "401 200 200 403 403 200",
         body={"reason": "rotated out"},
     ),

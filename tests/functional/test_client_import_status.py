@@ -28,6 +28,9 @@ from flask import Flask
 from refstack_lite_client import keys, required_tests
 from refstack_lite_client.guideline import Guideline
 
+from refstack_lite import guideline_registry
+from refstack_lite.db import get_session
+from refstack_lite.guideline_sources import Document
 from tests.conftest import interop_path
 from tests.functional.client_helpers import Client, fails, ok
 from tests.functional.submission_helpers import GUIDELINE, Vendor, import_guidelines, required_names
@@ -283,6 +286,61 @@ def test_tests_from_an_unreachable_server(vendor: Vendor) -> None:
     assert "Connection refused" in first
     assert last == "gave up after 4 attempts; try again when the server is up"
     assert vendor.token not in result.output
+
+
+def import_file(app: Flask, path: Path) -> None:
+    """Import the guideline document at ``path`` into the server's registry."""
+    with app.app_context():
+        session = get_session()
+        document = Document(path.name, str(path), path.read_bytes())
+        guideline_registry.import_documents(session, [document], datetime.now(UTC))
+        session.commit()
+
+
+def test_tests_and_import_need_no_token(server: str, vendor: Vendor, tmp_path: Path) -> None:
+    # the required tests are public (GET /v2/guidelines/<id>/tests): no account is needed to read them
+    anonymous = Client(server)
+    listed = ok(anonymous("tests", *GUIDELINE_ARGS))
+    assert listed.stdout.splitlines() == expected_list(server)
+    assert "token" not in listed.stderr
+    source = write_run(tmp_path, "subunit-v2")
+    ok(anonymous("import", str(source), *GUIDELINE_ARGS, *CPID))
+    assert json.loads((tmp_path / "run.json").read_text())["target"] == "platform"
+    # what needs an account still says so
+    assert "no token" in fails(anonymous("keys", "list"))
+
+
+@pytest.mark.parametrize("source", ["server", "file"])
+def test_tests_of_an_add_on_without_a_target(cli: Client, app: Flask, source: str) -> None:
+    import_file(app, interop_path() / "add-ons/dns.2020.06.json")
+    named = ("--guideline", "dns.2020.06")
+    args = named if source == "server" else ("--guideline-file", str(interop_path() / "add-ons/dns.2020.06.json"))
+    listed = ok(cli("tests", *args))
+    assert listed.stdout == ok(cli("tests", *named, "--target", "dns")).stdout
+    assert len(listed.stdout.splitlines()) == 10
+    assert listed.stderr.splitlines()[-1].endswith(" for dns")
+
+
+@pytest.mark.parametrize("source", ["server", "file"])
+def test_tests_without_a_target_of_a_guideline_with_several_but_no_platform(
+    cli: Client, app: Flask, tmp_path: Path, source: str
+) -> None:
+    document = json.loads(guideline_file().read_bytes())
+    del document["platforms"]["OpenStack Powered Platform"]
+    path = tmp_path / "2031.01.json"
+    path.write_text(json.dumps(document))
+    import_file(app, path)
+    args = ("--guideline", "2031.01") if source == "server" else ("--guideline-file", str(path))
+    said = (
+        "no target given, and none is implied: this guideline defines compute, object, none of them platform; name one"
+    )
+    message = fails(cli("tests", *args, "-o", str(tmp_path / "list.txt")))
+    if source == "server":
+        assert message == f"Error: 400 Target required: {said} [target-required]\n"
+    else:
+        assert message == f"Error: {path}: {said}\n"
+    assert not (tmp_path / "list.txt").exists()
+    assert len(ok(cli("tests", *args, "--target", "object")).stdout.splitlines()) > 0
 
 
 # --- import, sign, submit -----------------------------------------------------------------------------

@@ -563,6 +563,74 @@ def test_submissions_show_lists_failures_per_capability(cli: Client, vendor: Ven
     assert "Capabilities with tests that did not pass" not in eligible
 
 
+def stripped(output: str) -> list[str]:
+    return [line.strip() for line in output.splitlines()]
+
+
+def test_status_and_show_tell_failed_skipped_and_not_run_apart(cli: Client, vendor: Vendor) -> None:
+    required = required_names(GUIDELINE)
+    broken, skipped, absent = required[:3]
+    results = vendor.results(passed=tuple(required[3:]), failed=(broken,), skipped=(skipped,))
+    response = vendor.submit(vendor.sign(results))
+    assert response.status_code == 201, response.get_json()
+    submission_id = response.get_json()["id"]
+    for command in (("status",), ("submissions", "show")):
+        shown = ok(cli(*command, submission_id)).stdout
+        lines = stripped(shown)
+        assert verdict_lines(shown)["platform"].startswith("not eligible: 3 required test(s) did not pass")
+        named = {
+            line.split(": ", 1)[1]: line.split(": ", 1)[0]
+            for line in lines
+            if line.startswith(("failed:", "skipped:", "not run:"))
+        }
+        assert named == {
+            broken.split("[")[0]: "failed",
+            skipped.split("[")[0]: "skipped",
+            absent.split("[")[0]: "not run",
+        }
+        # Both counts, labelled: each test once, and as RefStack's report page counts them.
+        assert "platform  284 tests: 281 passed, 1 failed, 1 skipped, 1 not run" in lines
+        assert "286 as RefStack counts: 283 passed, 1 failed, 1 skipped, 1 not run" in lines
+
+
+def test_a_refstack_upload_says_not_listed_as_passed(cli: Client, vendor: Vendor) -> None:
+    """A v1 upload lists only the tests that passed: the rest were not necessarily not run."""
+    required = required_names(GUIDELINE)
+    passed = [{"name": name.split("[")[0]} for name in required[1:]]  # as refstack-client sends them
+    body = {"cpid": "acme-cloud", "duration_seconds": 60, "results": passed}
+    answer = vendor.client.post("/v1/results/", data=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert answer.status_code == 201, answer.get_json()
+    shown = ok(cli("status", answer.get_json()["test_id"])).stdout
+    lines = stripped(shown)
+    assert f"not listed as passed: {required[0].split('[')[0]}" in lines
+    assert "platform  284 tests: 283 passed, 1 not listed as passed" in lines
+    assert not any(line.startswith(("failed:", "not run:")) for line in lines)
+
+
+def test_an_eligible_run_with_an_unrelated_failure_is_not_simply_failed(
+    cli: Client, vendor: Vendor, key_file: Path, tmp_path: Path
+) -> None:
+    """The statement's result covers every test run; the verdict only the guideline's required
+    tests. ``verify`` says which is which, and ``status`` gives the verdict."""
+    results = vendor.results()
+    assert results.failed
+    assert not set(results.failed) & set(required_names(GUIDELINE))
+    bundle_path = sign(cli, write_results(tmp_path, results), key_file)
+    public = tmp_path / "vendor.pub"
+    public.write_text(keys.public_key_of(vendor.key).openssh + "\n")
+    verified = stripped(ok(cli("verify", str(bundle_path), "--public-key", str(public))).stdout)
+    at = verified.index(f"Result:     FAILED: {len(required_names(GUIDELINE))} passed, 1 failed, 0 skipped".strip())
+    assert verified[at + 1] == "(the run's own result: FAILED when any test it ran failed, required or not)"
+    assert verified[at + 2].startswith("Verdict:    not in the bundle: the server decides eligibility")
+    submission_id = ok(cli("submit", str(bundle_path))).stdout.split()[1]
+    status = ok(cli("status", submission_id)).stdout
+    assert verdict_lines(status) == {"compute": "eligible", "object": "eligible", "platform": "eligible"}
+    # the run's own failure is shown, and the verdict is eligible all the same
+    assert any(
+        line.startswith("Run:") and line.endswith(": 284 passed, 1 failed, 0 skipped") for line in stripped(status)
+    )
+
+
 def test_showing_an_unknown_submission_is_a_readable_404(cli: Client) -> None:
     message = fails(cli("submissions", "show", "no-such-id"))
     assert message.startswith("Error: 404 Not found: ")

@@ -3,12 +3,18 @@ identities to explore, prints a working admin token, and can be run again withou
 
 from __future__ import annotations
 
-from click.testing import CliRunner
-from flask.testing import FlaskClient
+from pathlib import Path
 
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+from refstack_lite.app import create_app
 from refstack_lite.cli import main
+from refstack_lite.db import engine_of
 from refstack_lite.demo import ADMIN, VENDOR
-from tests.functional.api_helpers import ok
+from tests.functional.api_helpers import ok, unchanged
 from tests.identity import bearer
 
 
@@ -56,3 +62,93 @@ def test_a_second_run_keeps_the_world_and_gives_a_new_token(cli: CliRunner, clie
     later = ok(client.get("/v2/audit?limit=200", headers=bearer(second)))["items"]
     assert [e["action"] for e in later[: len(later) - len(events)]] == ["token.create"]
     assert {e["actor"] for e in events} == {"console:demo", ADMIN}
+
+
+def demo_lines(result: Result) -> list[tuple[str, str, str]]:
+    """The lines listing what the demo made: (kind, id, URL)."""
+    return [
+        (line.split()[0], line.split()[1], line.split()[-1])
+        for line in result.stderr.splitlines()
+        if line.startswith("  ")
+    ]
+
+
+def test_the_demo_says_where_its_database_is_and_what_it_made(
+    cli: CliRunner, client: FlaskClient, app: Flask, database_url: str
+) -> None:
+    with unchanged(app):
+        assert cli.invoke(main, ["demo", "--no-serve", "--port", "0"]).exit_code == 2
+    first = cli.invoke(main, ["demo", "--no-serve", "--host", "0.0.0.0", "--port", "8080"])  # noqa: S104
+    assert first.exit_code == 0, first.output
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    assert f"database {shown}: the demo data was made now\n" in first.stderr
+    token = first.stdout.splitlines()[-1]
+    base = "http://127.0.0.1:8080"
+    (vendor,) = ok(client.get("/v2/vendors"))["items"]
+    products = sorted(ok(client.get("/v2/products", headers=bearer(token)))["items"], key=lambda p: p["name"])
+    public = next(p for p in products if p["public"])
+    (version,) = ok(client.get(f"/v2/products/{public['id']}/versions"))["items"]
+    submissions = ok(client.get("/v2/submissions", headers=bearer(token)))["items"][::-1]  # oldest first
+    assert demo_lines(first) == [
+        ("vendor", vendor["id"], f"{base}/v2/vendors/{vendor['id']}"),
+        *[("product", p["id"], f"{base}/v2/products/{p['id']}") for p in products],  # the public one last
+        ("version", version["id"], f"{base}/v2/products/{public['id']}/versions/{version['id']}"),
+        *[("submission", s["id"], f"{base}/v2/submissions/{s['id']}") for s in submissions],
+    ]
+    for _, _, url in demo_lines(first):  # each URL answers, through the app, with the token
+        assert client.get(url.removeprefix(base), headers=bearer(token)).status_code == 200
+    assert f"pages: {base}/guidelines and {base}/guidelines/widgets.2026.05" in first.stderr
+    assert f"{base}/v2/users/me" in first.stderr
+
+    again = cli.invoke(main, ["demo", "--no-serve", "--host", "::", "--port", "5001"])
+    assert again.exit_code == 0, again.output
+    assert f"database {shown}: kept from an earlier run, with what it made (--reset starts over)\n" in again.stderr
+    assert [line[:2] for line in demo_lines(again)] == [line[:2] for line in demo_lines(first)]
+    assert all(url.startswith("http://[::1]:5001/v2/") for _, _, url in demo_lines(again))
+
+
+def test_reset_starts_over_on_a_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "demo.sqlite3"
+    runner = CliRunner(env={"REFSTACK_LITE_DATABASE_URL": f"sqlite:///{path}"})
+    first = runner.invoke(main, ["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    old_token = first.stdout.splitlines()[-1]
+    kept = runner.invoke(main, ["demo", "--no-serve"])
+    assert [line[:2] for line in demo_lines(kept)] == [line[:2] for line in demo_lines(first)]
+    reset = runner.invoke(main, ["demo", "--no-serve", "--reset"])
+    assert reset.exit_code == 0, reset.output
+    assert reset.stderr.startswith(f"reset: deleted {path}\n")
+    assert "the demo data was made now" in reset.stderr
+    assert {line[1] for line in demo_lines(reset)}.isdisjoint(line[1] for line in demo_lines(first))
+    app = create_app({"REFSTACK_LITE_DATABASE_URL": f"sqlite:///{path}"})
+    try:
+        with app.test_client() as client:
+            assert client.get("/v2/users/me", headers=bearer(old_token)).status_code == 401
+            new_token = reset.stdout.splitlines()[-1]
+            assert ok(client.get("/v2/users/me", headers=bearer(new_token)))["name"] == ADMIN
+            assert len(ok(client.get("/v2/submissions", headers=bearer(new_token)))["items"]) == 2
+    finally:
+        engine_of(app).dispose()
+
+
+def test_reset_refuses_a_database_that_is_not_a_sqlite_file(cli: CliRunner, app: Flask, database_url: str) -> None:
+    if make_url(database_url).get_backend_name() == "sqlite":
+        memory = CliRunner(env={"REFSTACK_LITE_DATABASE_URL": "sqlite://"}).invoke(
+            main, ["demo", "--no-serve", "--reset"]
+        )
+        assert memory.exit_code == 1
+        assert (
+            "--reset deletes the demo's SQLite file only, and sqlite:// is not one; nothing was changed"
+            in memory.stderr
+        )
+        return
+    demo_token(cli)
+    with unchanged(app):
+        refused = cli.invoke(main, ["demo", "--no-serve", "--reset"])
+        assert refused.exit_code == 1
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    assert refused.stderr == (
+        f"Error: --reset deletes the demo's SQLite file only, and {shown} is not one; nothing was changed (empty "
+        "that database yourself, or point REFSTACK_LITE_DATABASE_URL elsewhere)\n"
+    )
+    assert refused.stdout == ""

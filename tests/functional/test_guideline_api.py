@@ -585,7 +585,7 @@ def test_v2_bad_target_is_a_problem_with_the_valid_targets(
                 {"path": "$.status", "message": "unknown status 'flagged'"},
             ],
         ),
-        ("", [{"path": "$.status", "message": "empty"}]),
+        ("", [{"path": "$.status", "message": "is empty"}]),  # refused as sent without a value
         (",", [{"path": "$.status", "message": "empty"}]),
     ],
 )
@@ -593,7 +593,7 @@ def test_v2_bad_status_is_a_problem(
     client: FlaskClient, core: dict[str, bytes], status: str, problems: list[dict[str, str]]
 ) -> None:
     response = client.get("/v2/guidelines/2020.06/tests", query_string={"status": status})
-    body = assert_problem(response, 400, "invalid-input")
+    body = assert_problem(response, 400, "empty-parameter" if status == "" else "invalid-input")
     assert body["problems"] == problems
 
 
@@ -624,7 +624,8 @@ def test_v2_diff_of_the_demo_guidelines(client: FlaskClient, demo: dict[str, byt
     ],
 )
 def test_v2_diff_needs_from_and_to(client: FlaskClient, demo: dict[str, bytes], query: str, missing: list[str]) -> None:
-    body = assert_problem(client.get("/v2/guidelines/diff?" + query), 400, "invalid-input")
+    slug = "empty-parameter" if "from=&" in query else "invalid-input"
+    body = assert_problem(client.get("/v2/guidelines/diff?" + query), 400, slug)
     assert [p["path"] for p in body["problems"]] == missing
 
 
@@ -633,9 +634,69 @@ def test_v2_diff_errors(client: FlaskClient, demo: dict[str, bytes]) -> None:
         client.get("/v2/guidelines/diff?from=widgets.2025.11&to=widgets.2031.01&target=widgets"), 404, "not-found"
     )
     body = assert_problem(
-        client.get("/v2/guidelines/diff?from=widgets.2025.11&to=widgets.2026.05"), 400, "invalid-target"
+        client.get("/v2/guidelines/diff?from=widgets.2025.11&to=widgets.2026.05&target=platform"),
+        400,
+        "invalid-target",
     )
     assert body["valid_targets"] == ["widgets"]
+
+
+# --- the target a request without one means ----------------------------------------------------------
+
+
+def without_the_platform(raw: bytes) -> bytes:
+    """2020.06 as a program of compute and object only: two targets, neither of them platform."""
+    document = json.loads(raw)
+    del document["platforms"]["OpenStack Powered Platform"]
+    return json.dumps(document).encode()
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize(
+    ("name", "target", "count"), [("dns.2020.06", "dns", 10), ("orchestration.2020.06", "orchestration", 60)]
+)
+def test_v2_tests_of_an_add_on_default_to_its_only_target(
+    client: FlaskClient, core: dict[str, bytes], name: str, target: str, count: int
+) -> None:
+    body = client.get(f"/v2/guidelines/{name}/tests").get_json()
+    assert (body["target"], body["count"]) == (target, count)
+    assert body == client.get(f"/v2/guidelines/{name}/tests?target={target}").get_json()
+
+
+@pytest.mark.interop
+def test_v2_tests_of_a_platform_guideline_default_to_the_platform(client: FlaskClient, core: dict[str, bytes]) -> None:
+    body = client.get("/v2/guidelines/2020.06/tests").get_json()
+    assert (body["target"], body["count"]) == ("platform", 284)
+
+
+@pytest.mark.interop
+def test_v2_tests_without_a_target_of_a_guideline_with_several_but_no_platform(
+    app: Flask, client: FlaskClient, interop_dir: Path
+) -> None:
+    store(app, [Document("2031.01.json", "test", without_the_platform((interop_dir / "2020.06.json").read_bytes()))])
+    body = assert_problem(client.get("/v2/guidelines/2031.01/tests"), 400, "target-required")
+    assert body["valid_targets"] == ["compute", "object"]
+    assert body["detail"] == (
+        "no target given, and none is implied: this guideline defines compute, object, none of them platform; name one"
+    )
+    assert client.get("/v2/guidelines/2031.01/tests?target=compute").get_json()["count"] == 228
+    # an empty target is a target, and not one the guideline has
+    assert_problem(client.get("/v2/guidelines/2031.01/tests?target="), 400, "invalid-target")
+
+
+@pytest.mark.interop
+def test_v2_diff_of_add_ons_defaults_to_their_shared_target(client: FlaskClient, real: dict[str, bytes]) -> None:
+    body = client.get("/v2/guidelines/diff?from=dns.2019.11&to=dns.2020.06").get_json()
+    assert body["target"] == "dns"
+    assert body == client.get("/v2/guidelines/diff?from=dns.2019.11&to=dns.2020.06&target=dns").get_json()
+    assert client.get("/v2/guidelines/diff?from=2019.11&to=2020.06").get_json()["target"] == "platform"
+
+
+@pytest.mark.interop
+def test_v2_diff_without_a_target_of_guidelines_sharing_none(client: FlaskClient, real: dict[str, bytes]) -> None:
+    body = assert_problem(client.get("/v2/guidelines/diff?from=2020.06&to=dns.2020.06"), 400, "target-required")
+    assert body["valid_targets"] == []
+    assert body["detail"] == "no target given, and none is implied: the two guidelines share none"
 
 
 def test_healthz(client: FlaskClient) -> None:

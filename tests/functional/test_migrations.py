@@ -189,11 +189,11 @@ def filled(table: Table, **given: Any) -> dict[str, Any]:
 
 
 def test_per_owner_duplicates_keep_every_submission_and_what_refers_to_them(database_url: str) -> None:
-    """Revision 0005 rebuilds the submissions table on SQLite: its verdicts and evidence (which
+    """Revision 0006 rebuilds the submissions table on SQLite: its verdicts and evidence (which
     cascade on delete) survive, and each submission learns whether its cpid was another vendor's."""
     engine = make_engine(database_url)
     try:
-        migrate.downgrade(engine, "0004")
+        migrate.downgrade(engine, "0005")
         old = MetaData()
         old.reflect(engine)
         t = old.tables

@@ -25,6 +25,7 @@ from werkzeug.test import TestResponse
 from refstack_lite import __version__
 from refstack_lite import guideline_registry as registry
 from refstack_lite.api import bodies, openapi
+from refstack_lite.api.openapi import operations as decl
 from refstack_lite.db import get_session
 from refstack_lite.guideline_sources import Document
 from tests.functional.api_helpers import PROBLEM, PROBLEM_TYPE
@@ -159,6 +160,62 @@ def test_paginated_lists_document_limit_and_cursor(spec: dict[str, Any]) -> None
     assert lists == 10
 
 
+def test_a_v2_route_without_a_declaration_fails_the_build() -> None:
+    app = Flask(__name__)
+    app.register_blueprint(openapi.bp)
+    app.add_url_rule("/v2/widgets/<widget_id>", "widget", lambda widget_id: "", methods=["GET", "DELETE"])
+    app.add_url_rule("/v1/widgets", "v1_widgets", lambda: "")  # only /v2 is described
+    with pytest.raises(openapi.UndocumentedRoutes) as refused:
+        openapi.document(app)
+    assert str(refused.value).endswith(": DELETE /v2/widgets/<widget_id>, GET /v2/widgets/<widget_id>")
+
+
+def test_a_declared_route_is_described_from_the_route_and_the_declaration() -> None:
+    """The path parameters come from the rule; 400, 401, 404, 413 and 415 from what is declared."""
+    app = Flask(__name__)
+    declare = decl.operation(
+        "dropWidget", "widgets", "Drop one", decl.no_content("dropped"), auth=decl.REQUIRED, body="Denial"
+    )
+    app.add_url_rule("/v2/vendors/<vendor_id>/widgets/<key_id>", "drop", declare(lambda vendor_id, key_id: ""))
+    app.add_url_rule(
+        "/v2/widgets",
+        "widgets",
+        decl.operation("listWidgets", "widgets", "All", decl.paginated("a page", "Key"), auth=decl.NONE)(lambda: ""),
+    )
+    spec = openapi.document(app)
+    validate(spec, cls=OpenAPIV31SpecValidator)
+    drop = spec["paths"]["/v2/vendors/{vendor_id}/widgets/{key_id}"]["get"]
+    assert [(p["name"], p["in"], p["description"]) for p in drop["parameters"]] == [
+        ("vendor_id", "path", "the vendor's id"),
+        ("key_id", "path", "the signing key's id"),
+    ]
+    assert set(drop["responses"]) == {"204", "400", "401", "404", "413", "415"}
+    assert drop["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Denial"}
+    listing = spec["paths"]["/v2/widgets"]["get"]
+    assert set(listing["responses"]) == {"200", "400"}
+    assert [p["$ref"].rsplit("/", 1)[1] for p in listing["parameters"]] == ["limit", "cursor"]
+    assert listing["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/KeyPage"
+    }
+    pages = {name for name in spec["components"]["schemas"] if name.endswith("Page")}
+    assert pages == {"KeyPage"}
+
+
+def test_mistaken_declarations_are_refused() -> None:
+    with pytest.raises(KeyError, match="no request body schema 'Nope'"):
+        decl.operation("x", "t", "s", decl.ok("d", "Vendor"), auth=decl.NONE, body="Nope")
+    with pytest.raises(ValueError, match=r"problem response: \[418\]"):
+        decl.operation("x", "t", "s", decl.ok("d", "Vendor"), auth=decl.NONE, errors=(418,))
+    app = Flask(__name__)
+    app.add_url_rule(
+        "/v2/things/<thing>",
+        "thing",
+        decl.operation("getThing", "t", "s", decl.ok("d", "Vendor"), auth=decl.NONE)(lambda thing: ""),
+    )
+    with pytest.raises(LookupError, match=r"getThing: describe the path parameters \['thing'\]"):
+        openapi.document(app)
+
+
 # Operations whose body is not a JSON document checked by ``json_body``: a signed envelope (checked
 # by the bundle verifier) and a raw subunit stream.
 RAW_BODIES = {"createSubmission", "putSubmissionEvidence"}
@@ -175,7 +232,7 @@ def test_raw_bodies_are_documented_as_such(spec: dict[str, Any]) -> None:
     assert set(raw["putSubmissionEvidence"]) == {"application/octet-stream"}
 
 
-def test_request_bodies_are_the_schemas_json_body_validates_with(spec: dict[str, Any]) -> None:
+def test_request_bodies_are_the_schemas_json_body_validates_with(app: Flask, spec: dict[str, Any]) -> None:
     schemas = spec["components"]["schemas"]
     used = set()
     for (method, path), op in operations(spec).items():
@@ -189,7 +246,7 @@ def test_request_bodies_are_the_schemas_json_body_validates_with(spec: dict[str,
             assert schemas[name] == bodies.SCHEMAS[name], (method, path)
             used.add(name)
     assert used == set(bodies.SCHEMAS), "every body schema documents some operation"
-    built = openapi.document()["components"]["schemas"]
+    built = openapi.document(app)["components"]["schemas"]
     assert all(built[name] is schema for name, schema in bodies.SCHEMAS.items()), "reused, never copied"
 
 
@@ -446,3 +503,23 @@ def test_submission_answers(app: Flask, client: FlaskClient, check: Checker) -> 
         409,
         "duplicate",
     )
+
+
+def test_unusable_characters_in_a_path_or_query_are_a_documented_400_everywhere(
+    client: FlaskClient, spec: dict[str, Any], check: Checker
+) -> None:
+    """Every operation refuses a control character in its path or query before its view runs."""
+    for method, path in operations(spec):
+        urls = {re.sub(r"\{\w+\}", "x", path) + "?q=a%00b": "$.q"}
+        if "{" in path:
+            urls[re.sub(r"\{\w+\}", "%01", path)] = "$path"
+        for url, where in urls.items():
+            body = assert_problem(check, client.open(url, method=method.upper()), method, path, 400, "invalid-input")
+            assert [p["path"] for p in body["problems"]] == [where], (method, url)
+
+
+def test_the_raw_bytes_of_a_public_upload_are_a_documented_403(client: FlaskClient, check: Checker) -> None:
+    upload = client.post("/v1/results", json={"cpid": "c-1", "duration_seconds": 1, "results": [{"name": "tempest.a"}]})
+    assert upload.status_code == 201
+    envelope = f"/v2/submissions/{upload.get_json()['test_id']}/envelope"
+    assert_problem(check, client.get(envelope), "get", "/v2/submissions/{submission_id}/envelope", 403, "forbidden")

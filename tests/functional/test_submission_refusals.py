@@ -188,17 +188,13 @@ def test_an_unknown_content_encoding_is_refused(app: Flask, vendor: Vendor, enco
 def test_every_envelope_schema_fault_is_reported(app: Flask, vendor: Vendor) -> None:
     envelope = envelope_of(vendor.sign(vendor.results()))
     del envelope["payloadType"]
-    envelope["signatures"] = [{"keyid": "not-a-fingerprint", "sig": "", "extra": 1}]
-    envelope["comment"] = "hello"
+    envelope["signatures"] = [{"keyid": 7, "extra": 1}, {"keyid": "k", "sig": 5}]
+    envelope["comment"] = "hello"  # a field DSSE leaves to producers: ignored
     problem = post_refused(app, vendor, dumped(envelope), 400, "envelope-schema")
-    found = paths(problem)
-    assert "$" in found  # the missing payloadType and the unexpected "comment"
+    assert sorted(paths(problem)) == ["$", "$.signatures[0]", "$.signatures[0].keyid", "$.signatures[1].sig"]
     assert any("payloadType" in p["message"] for p in problem["problems"])
-    assert any("comment" in p["message"] for p in problem["problems"])
-    assert "$.signatures[0]" in found  # "extra"
-    assert "$.signatures[0].keyid" in found
-    assert "$.signatures[0].sig" in found
-    assert len(problem["problems"]) == 5, problem["problems"]
+    assert any("'sig' is a required property" in p["message"] for p in problem["problems"])
+    assert not any("comment" in p["message"] or "extra" in p["message"] for p in problem["problems"])
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client import keys
@@ -183,6 +183,24 @@ def test_uuids_are_stored_as_tempest_names_them(app: Flask, client: FlaskClient)
     ]
 
 
+def test_result_item_keys_refstacks_schema_allows_are_ignored(app: Flask, client: FlaskClient) -> None:
+    """RefStack's own API tests upload this (refstack/tests/api/test_results.py): its schema lets
+    an item carry other keys, and RefStack stores the upload."""
+    refstack_fake = {
+        "cpid": "foo",
+        "duration_seconds": 10,
+        "results": [{"name": "tempest.foo.bar"}, {"name": "tempest.buzz", "uid": "42"}],
+    }
+    data = raw(refstack_fake)
+    test_id = uploaded(client, data)
+    with app.app_context():
+        session = get_session()
+        submission = stored(app, test_id)
+        assert submissions.envelope(session, submission) == data  # the bytes as received
+        assert submissions.tests(session, submission)["passed"] == ["tempest.buzz", "tempest.foo.bar"]
+    assert sorted(ok(client.get(f"/v1/results/{test_id}"))["results"]) == ["tempest.buzz", "tempest.foo.bar"]
+
+
 def test_a_gzip_body_is_read(app: Flask, client: FlaskClient) -> None:
     data = raw(body())
     headers = {**JSON, "Content-Encoding": "gzip"}
@@ -256,7 +274,8 @@ BAD_BODIES: list[tuple[str, Any, list[str]]] = [
     ("cpid with a lone surrogate", body(cpid="a\ud800"), ["$.cpid"]),
     ("second item's name a number", body([{"name": "t.a"}, {"name": 5}]), ["$.results[1].name"]),
     ("item without a name", body([{"name": "t.a"}, {"uuid": str(uuid.uuid4())}]), ["$.results[1]"]),
-    ("item with another key", body([{"name": "t.a", "status": "success"}]), ["$.results[0]"]),
+    ("item with another key and no name", body([{"name": "t.a"}, {"uid": "42"}]), ["$.results[1]"]),
+    ("item with another key and a bad uuid", body([{"name": "t.a", "uuid": "42", "uid": "42"}]), ["$.results[0].uuid"]),
     ("item not an object", body([{"name": "t.a"}, "t.b"]), ["$.results[1]"]),
     ("empty name", body([{"name": ""}]), ["$.results[0].name"]),
     ("name too long", body([{"name": LONG}]), ["$.results[0].name"]),
@@ -388,12 +407,36 @@ def test_any_key_kind_the_vendor_registered_signs_v1_uploads(app: Flask, client:
     assert stored(app, uploaded(client, data, signed(data, key))).vendor_id == vendor_id
 
 
-def test_a_valid_signature_by_an_unregistered_key_is_a_401(app: Flask, client: FlaskClient, vendor: str) -> None:
+def test_a_valid_signature_by_an_unregistered_key_is_a_401_saying_how_to_register_it(
+    app: Flask, client: FlaskClient, vendor: str
+) -> None:
     data = raw(body())
     answer = refused_upload(app, client, data, 401, "Unauthorized", signed(data, rsa_key(1)))
-    assert answer["detail"] == (
-        "User with specified key not found. Please log into the RefStack server to upload your key."
-    )
+    assert set(answer) == {"code", "title", "detail"}  # RefStack's shape
+    assert answer["detail"].startswith("User with specified key not found. ")  # RefStack's words
+    assert "RefStack server" not in answer["detail"]
+    assert "refstack-lite-client keys register --key" in answer["detail"]
+
+
+@cache
+def small_rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 - RefStack's tests use one
+
+
+def test_a_good_signature_by_an_rsa_1024_key_is_refstacks_401_saying_it_can_never_be_registered(
+    app: Flask, client: FlaskClient, vendor: str
+) -> None:
+    """RefStack took 1024-bit RSA keys: the key is well-formed and unknown (401), not malformed (400)."""
+    data = raw(body())
+    answer = refused_upload(app, client, data, 401, "Unauthorized", signed(data, small_rsa_key()))
+    assert set(answer) == {"code", "title", "detail"}
+    assert answer["detail"].startswith("User with specified key not found")
+    assert "1024-bit RSA key can never be registered here" in answer["detail"]
+    assert "at least 2048 bits" in answer["detail"]
+    # its signature is still checked first, as RefStack did: a bad one is a 400
+    other = raw(body())
+    forged = {**signed(other, small_rsa_key()), "X-Public-Key": openssh(small_rsa_key())}
+    refused_upload(app, client, data, 400, "Signature verification failed", forged)
 
 
 def _bad_signatures() -> Iterator[tuple[str, bytes, dict[str, str], str]]:
@@ -405,8 +448,15 @@ def _bad_signatures() -> Iterator[tuple[str, bytes, dict[str, str], str]]:
     yield "odd-length hex", data, {**good, "X-Signature": good["X-Signature"][1:]}, "Malformed signature"
     yield "empty signature", data, {**good, "X-Signature": ""}, "Malformed signature"
     yield "garbage key", data, {**good, "X-Public-Key": "ssh-rsa AAAAnotakey"}, "Malformed public key"
-    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 - to be refused
-    yield "1024-bit key", data, {**good, "X-Public-Key": openssh(small)}, "Malformed public key"
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 - never accepted
+    yield (
+        "signed by another, 1024-bit key",
+        data,
+        {**good, "X-Public-Key": openssh(small)},
+        "Signature verification failed",
+    )
+    p521 = ec.generate_private_key(ec.SECP521R1())  # well-formed, yet a kind RefStack could not load either
+    yield "ECDSA P-521 key", data, {**good, "X-Public-Key": openssh(p521)}, "Malformed public key"
     yield "signed by another key", data, {**good, "X-Public-Key": openssh(rsa_key(1))}, "Signature verification failed"
     other = raw(body())
     yield "signature over other bytes", data, signed(other, rsa_key(0)), "Signature verification failed"
@@ -545,6 +595,11 @@ def test_anonymous_uploads_can_be_turned_off(database_url: str) -> None:
     alice = make_user(app, "alice")
     answer = refused_upload(app, client, raw(body()), 401, "Unauthorized")
     assert answer["detail"].startswith("Anonymous result uploads are disabled")
+    # refused as anonymous before the body or its media type is looked at
+    for garbage, kind in ((b"{not json", "application/json"), (b"\xff" * 10, "text/plain"), (b"", None)):
+        headers = {} if kind is None else {"Content-Type": kind}
+        answer = refused_upload(app, client, garbage, 401, "Unauthorized", headers)
+        assert answer["detail"].startswith("Anonymous result uploads are disabled")
     vendor_id = new_vendor(client, alice, "Acme")
     register_key(client, alice, vendor_id, rsa_key(0))
     data = raw(body())

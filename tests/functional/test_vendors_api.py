@@ -262,15 +262,31 @@ def test_an_invitation_grants_nothing_until_accepted(
         "invited",
         None,
     )
+    # the invitee sees the invitation, and nothing of the private vendor beyond it
     mine = ok(client.get("/v2/users/me", headers=bearer(bob)))["vendors"]
-    assert [(v["id"], v["name"], v["role"], v["accepted"]) for v in mine] == [(acme, "Acme", "member", False)]
-    seen = vendor(client, bob, acme)  # the invitee may look at the vendor they are invited to
-    assert seen["name"] == "Acme"
-    assert "your_role" not in seen
+    assert mine == [
+        {
+            "id": acme,
+            "name": "Acme",
+            "status": "private",
+            "role": "member",
+            "accepted": False,
+            "url": f"/v2/vendors/{acme}/invitation",
+        }
+    ]
+    assert ok(client.get("/v2/vendors", headers=bearer(bob)))["items"] == []
     product = {"name": "Cloud", "product_type": "public_cloud"}
-    refused(app, client, "POST", f"/v2/vendors/{acme}/products", 403, "forbidden", json=product, headers=bearer(bob))
-    refused(app, client, "GET", f"/v2/vendors/{acme}/members", 403, "forbidden", headers=bearer(bob))
-    refused(app, client, "POST", f"/v2/vendors/{acme}/apply", 403, "forbidden", headers=bearer(bob))
+    for method, path, body in (
+        ("GET", "", None),
+        ("GET", "/members", None),
+        ("GET", "/products", None),
+        ("GET", "/keys", None),
+        ("POST", "/products", product),
+        ("POST", "/apply", None),
+        ("PATCH", "", {"description": "mine now"}),
+        ("DELETE", "/members/alice", None),
+    ):
+        refused(app, client, method, f"/v2/vendors/{acme}{path}", 404, "not-found", json=body, headers=bearer(bob))
 
     accepted = ok(client.post(f"/v2/vendors/{acme}/invitation", headers=bearer(bob)))
     assert (accepted["status"], accepted["role"]) == ("member", "member")
@@ -279,6 +295,20 @@ def test_an_invitation_grants_nothing_until_accepted(
     assert vendor(client, bob, acme)["your_role"] == "member"
     assert ok(client.post(f"/v2/vendors/{acme}/products", json=product, headers=bearer(bob)), 201)["name"] == "Cloud"
     assert members(client, bob, acme) == {"alice": ("owner", "member"), "bob": ("member", "member")}
+
+
+def test_an_invitee_to_an_official_vendor_sees_what_everyone_sees(
+    app: Flask, client: FlaskClient, alice: str, bob: str, root: str, acme: str
+) -> None:
+    make_official(client, alice, root, acme)
+    ok(client.post(f"/v2/vendors/{acme}/members", json={"user": "bob"}, headers=bearer(alice)), 201)
+    assert vendor(client, bob, acme) == vendor(client, None, acme)  # no your_role, no dates
+    assert [v["id"] for v in ok(client.get("/v2/vendors", headers=bearer(bob)))["items"]] == [acme]
+    refused(app, client, "GET", f"/v2/vendors/{acme}/members", 403, "forbidden", headers=bearer(bob))
+    product = {"name": "Cloud", "product_type": "public_cloud"}
+    refused(app, client, "POST", f"/v2/vendors/{acme}/products", 403, "forbidden", json=product, headers=bearer(bob))
+    assert ok(client.post(f"/v2/vendors/{acme}/invitation", headers=bearer(bob)))["status"] == "member"
+    assert vendor(client, bob, acme)["your_role"] == "member"
 
 
 def test_accepting_twice_changes_nothing(app: Flask, client: FlaskClient, alice: str, bob: str, acme: str) -> None:

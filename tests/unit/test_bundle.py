@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from refstack_lite_client import bundle, keys
 from refstack_lite_client.bundle import BundleRefused
@@ -255,13 +255,13 @@ def test_a_signed_payload_that_is_not_json_is_refused() -> None:
 def test_every_envelope_problem_is_listed() -> None:
     document = json.loads(VALID)
     del document["payloadType"]
-    document["extra"] = 1
-    document["signatures"][0]["keyid"] = "MD5:00"
+    document["signatures"][0]["keyid"] = 42
+    del document["signatures"][0]["sig"]
     error = refused(json.dumps(document).encode())
     assert error.reason == "envelope-schema"
-    assert [p.path for p in error.problems] == ["$", "$", "$.signatures[0].keyid"]
-    assert len(error.problems) == 3
+    assert [p.path for p in error.problems] == ["$", "$.signatures[0]", "$.signatures[0].keyid"]
     assert "'payloadType' is a required property" in str(error)
+    assert "'sig' is a required property" in str(error)
 
 
 def test_every_statement_problem_is_listed() -> None:
@@ -334,13 +334,99 @@ def _with_signatures(*signatures: dict[str, str]) -> bytes:
     return edited(VALID, signatures=list(signatures))
 
 
-def test_the_first_signature_by_a_known_key_decides() -> None:
+def test_the_first_signature_by_a_known_key_that_verifies_decides() -> None:
+    """DSSE protocol.md: a signature that does not verify is skipped, not a refusal."""
     good = json.loads(VALID)["signatures"][0]
     foreign = json.loads((FIXTURES / "unknown-key.dsse.json").read_bytes())["signatures"][0]
     assert bundle.verify(_with_signatures(foreign, good), key_for).keyid == VENDOR_KEY.fingerprint
-    bad = {"keyid": good["keyid"], "sig": foreign["sig"]}
-    assert refused(_with_signatures(bad, good)).reason == "bad-signature"
+    bad = {"keyid": good["keyid"], "sig": foreign["sig"]}  # the same keyid, a signature that fails
+    assert bundle.verify(_with_signatures(bad, good), key_for).keyid == VENDOR_KEY.fingerprint
+    assert bundle.verify(_with_signatures(good, bad), key_for).keyid == VENDOR_KEY.fingerprint
+    assert bundle.verify(_with_signatures(foreign, bad, good), key_for).payload == bundle.verify(VALID, key_for).payload
+    assert refused(_with_signatures(bad)).reason == "bad-signature"
+    assert refused(_with_signatures(bad, foreign, bad)).reason == "bad-signature"
     assert refused(_with_signatures(foreign)).reason == "unknown-key"
+
+
+def test_a_signature_without_a_keyid_is_by_no_known_key() -> None:
+    """DSSE envelope.md: keyid is optional; ours are looked up by it, so one without is skipped."""
+    good = json.loads(VALID)["signatures"][0]
+    anonymous = {"sig": good["sig"]}
+    empty = {"keyid": "", "sig": good["sig"]}
+    assert bundle.verify(_with_signatures(anonymous, empty, good), key_for).keyid == VENDOR_KEY.fingerprint
+    error = refused(_with_signatures(anonymous, empty))
+    assert error.reason == "unknown-key"
+    assert "(no keyid), (no keyid)" in str(error)
+
+
+def test_fields_dsse_leaves_to_producers_are_ignored() -> None:
+    """DSSE envelope.md: producers MAY add fields, and consumers MUST ignore unrecognized ones."""
+    document = json.loads(VALID)
+    document["annotations"] = {"tool": "securesystemslib", "nested": [1, {"a": None}]}
+    document["signatures"][0]["cert"] = "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"
+    document["signatures"][0]["extension"] = {"kind": "x"}
+    raw = json.dumps(document).encode()
+    verified = bundle.verify(raw, key_for)
+    assert verified.payload == bundle.verify(VALID, key_for).payload
+    assert verified.envelope_digest == "sha256:" + hashlib.sha256(raw).hexdigest()  # the bytes as sent
+
+
+def _ssh_keygen_fingerprint(public: Any) -> str:
+    """What ``ssh-keygen -lf`` prints second: SHA256 of the OpenSSH key blob, unpadded base64."""
+    line = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    blob = base64.b64decode(line.split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def _rsa_2048() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+PRODUCERS: dict[str, tuple[Callable[[], Any], Callable[[Any, bytes], bytes]]] = {
+    "ed25519": (ed25519.Ed25519PrivateKey.generate, lambda k, m: k.sign(m)),
+    "ecdsa-p256-sha256-der": (
+        lambda: ec.generate_private_key(ec.SECP256R1()),
+        lambda k, m: k.sign(m, ec.ECDSA(hashes.SHA256())),
+    ),
+    "ecdsa-p384-sha384-der": (
+        lambda: ec.generate_private_key(ec.SECP384R1()),
+        lambda k, m: k.sign(m, ec.ECDSA(hashes.SHA384())),
+    ),
+    "rsa-pkcs1v15-sha256": (_rsa_2048, lambda k, m: k.sign(m, padding.PKCS1v15(), hashes.SHA256())),
+    "rsassa-pss-sha256-digest-salt": (
+        _rsa_2048,
+        lambda k, m: k.sign(m, padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.DIGEST_LENGTH), hashes.SHA256()),
+    ),
+    "rsassa-pss-sha256-max-salt": (
+        _rsa_2048,
+        lambda k, m: k.sign(m, padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.MAX_LENGTH), hashes.SHA256()),
+    ),
+}
+
+
+@pytest.mark.parametrize("scheme", PRODUCERS)
+def test_a_bundle_made_as_client_readme_tells_other_producers_verifies(scheme: str) -> None:
+    """client/README.md, "Bundles made by other tools": keyid, PAE and the accepted schemes."""
+    generate, sign = PRODUCERS[scheme]
+    private = generate()
+    keyid = _ssh_keygen_fingerprint(private.public_key())
+    message = b"DSSEv1 %d %b %d %b" % (
+        len(bundle.PAYLOAD_TYPE),
+        bundle.PAYLOAD_TYPE.encode(),
+        len(VALID_PAYLOAD),
+        VALID_PAYLOAD,
+    )
+    envelope = {
+        "payload": base64.urlsafe_b64encode(VALID_PAYLOAD).decode(),  # either alphabet
+        "payloadType": bundle.PAYLOAD_TYPE,
+        "signatures": [{"keyid": keyid, "sig": base64.b64encode(sign(private, message)).decode()}],
+    }
+    registered = keys.public_key_of(private)
+    verified = bundle.verify(
+        json.dumps(envelope).encode(), lambda k: registered if k == registered.fingerprint else None
+    )
+    assert verified.keyid == keyid
+    assert verified.payload == VALID_PAYLOAD
 
 
 def test_a_refusal_carries_its_reason_and_problems() -> None:

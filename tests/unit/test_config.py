@@ -16,6 +16,12 @@ from refstack_lite.db import engine_of
 from refstack_lite.errors import ConfigError, RefstackError
 
 GOOD_SECRET = "0123456789abcdef" * 4  # 64 characters, like secrets.token_hex(32)
+PUBLIC_URL = "https://refstack.example.org"
+PRODUCTION = {
+    "REFSTACK_LITE_ENV": "production",
+    "REFSTACK_LITE_SECRET_KEY": GOOD_SECRET,
+    "REFSTACK_LITE_PUBLIC_URL": PUBLIC_URL,
+}
 
 
 def test_defaults() -> None:
@@ -37,6 +43,8 @@ def test_every_variable_is_read() -> None:
             "REFSTACK_LITE_DATABASE_URL": "postgresql+psycopg://refstack@db/refstack",
             "REFSTACK_LITE_ACCEPTED_GUIDELINES": "3",
             "REFSTACK_LITE_CHALLENGE_HOURS": "240",
+            "REFSTACK_LITE_PUBLIC_URL": PUBLIC_URL,
+            "REFSTACK_LITE_TRUSTED_PROXIES": "1",
         }
     )
     assert settings == Settings(
@@ -45,6 +53,8 @@ def test_every_variable_is_read() -> None:
         production=True,
         accepted_guidelines=3,
         challenge_hours=240,
+        public_url=PUBLIC_URL,
+        trusted_proxies=1,
     )
 
 
@@ -97,7 +107,7 @@ def test_production_refuses_an_unusable_secret(secret: str | None) -> None:
 
 def test_production_takes_a_secret_of_the_minimum_length() -> None:
     secret = "s" * MIN_SECRET_LENGTH
-    settings = Settings.from_env({"REFSTACK_LITE_ENV": "production", "REFSTACK_LITE_SECRET_KEY": secret})
+    settings = Settings.from_env({**PRODUCTION, "REFSTACK_LITE_SECRET_KEY": secret})
     assert settings.production
     assert settings.secret_key == secret
 
@@ -126,9 +136,7 @@ def test_config_error_is_a_refstack_error() -> None:
 
 def test_create_app_in_production_with_a_good_secret(tmp_path: Path) -> None:
     url = "sqlite:///" + str(tmp_path / "prod.sqlite3")
-    app = create_app(
-        {"REFSTACK_LITE_ENV": "production", "REFSTACK_LITE_SECRET_KEY": GOOD_SECRET, "REFSTACK_LITE_DATABASE_URL": url}
-    )
+    app = create_app({**PRODUCTION, "REFSTACK_LITE_DATABASE_URL": url})
     try:
         assert app.config["SECRET_KEY"] == GOOD_SECRET
         settings: Settings = app.config["SETTINGS"]
@@ -163,3 +171,78 @@ def test_default_database_is_a_sqlite_file_in_the_instance_folder(
         assert app.config["SECRET_KEY"] == DEVELOPMENT_SECRET
     finally:
         engine_of(app).dispose()
+
+
+def test_production_refuses_to_start_without_a_public_url(tmp_path: Path) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != "REFSTACK_LITE_PUBLIC_URL"}
+    for missing in (env, {**env, "REFSTACK_LITE_PUBLIC_URL": ""}):
+        with pytest.raises(ConfigError, match="production mode needs REFSTACK_LITE_PUBLIC_URL") as caught:
+            create_app({**missing, "REFSTACK_LITE_DATABASE_URL": "sqlite:///" + str(tmp_path / "x.db")})
+        assert "Host header" in str(caught.value)
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_development_needs_no_public_url() -> None:
+    assert Settings.from_env({}).public_url is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "origin"),
+    [
+        ("https://refstack.example.org", "https://refstack.example.org"),
+        ("https://RefStack.Example.ORG/", "https://refstack.example.org"),
+        ("HTTP://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("http://[::1]:5000", "http://[::1]:5000"),
+        ("https://xn--bcher-kva.example", "https://xn--bcher-kva.example"),
+    ],
+)
+def test_a_public_url_is_kept_as_its_origin(raw: str, origin: str) -> None:
+    assert Settings.from_env({**PRODUCTION, "REFSTACK_LITE_PUBLIC_URL": raw}).public_url == origin
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "refstack.example.org",
+        "ftp://refstack.example.org",
+        "https://",
+        "https:///v1",
+        "https://refstack.example.org/refstack",
+        "https://refstack.example.org/?a=1",
+        "https://refstack.example.org/#top",
+        "https://admin:pw@refstack.example.org",
+        "https://refstack.example.org:0",
+        "https://refstack.example.org:65536",
+        "https://refstack.example.org:https",
+        "https://refstack example.org",
+        "https://bücher.example",
+        " https://refstack.example.org",
+        "https://refstack.example.org\n",
+    ],
+)
+def test_an_unusable_public_url_is_refused_clearly(raw: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({**PRODUCTION, "REFSTACK_LITE_PUBLIC_URL": raw})
+    message = str(caught.value)
+    assert message.startswith("REFSTACK_LITE_PUBLIC_URL must be an http or https origin such as https://")
+    assert "no path, query, fragment or user name" in message
+    assert repr(raw) in message
+
+
+def test_trusted_proxies_default_to_none() -> None:
+    assert Settings.from_env({}).trusted_proxies == 0
+
+
+@pytest.mark.parametrize(("raw", "hops"), [("0", 0), ("1", 1), ("2", 2), ("10", 10)])
+def test_trusted_proxies_count_hops(raw: str, hops: int) -> None:
+    assert Settings.from_env({"REFSTACK_LITE_TRUSTED_PROXIES": raw}).trusted_proxies == hops
+
+
+@pytest.mark.parametrize("raw", ["", "-1", "11", "yes", "true", "1.0", " 1", "٣"])
+def test_bad_trusted_proxies_are_refused_clearly(raw: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"REFSTACK_LITE_TRUSTED_PROXIES": raw})
+    assert str(caught.value) == (
+        "REFSTACK_LITE_TRUSTED_PROXIES must be the number of reverse proxies in front of the server that set "
+        f"X-Forwarded-* (a whole number from 0 to 10), not {raw!r}"
+    )

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from refstack_lite_client.guideline import Guideline, GuidelineInvalid, UnknownTarget
+from refstack_lite_client.guideline import Guideline, GuidelineInvalid, TargetNeeded, UnknownTarget, implied_target
 from refstack_lite_client.guideline_diff import diff_required
 
 from refstack_lite import policy
@@ -504,6 +504,31 @@ def test_add_on_target_comes_from_the_os_powered_component_name() -> None:
     g = Guideline.parse(document)
     assert g.valid_targets() == ("widgets",)
     assert g.refstack_test_list("widgets", ["required"]) == [entry(ZONES, 20)]
+
+
+@pytest.mark.parametrize(
+    ("document", "implied"),
+    [(doc_1_2(), "platform"), (doc_1_x(), "platform"), (doc_2_0(), "platform"), (doc_add_on(), "dns")],
+)
+def test_the_implied_target_is_the_only_one_else_the_platform(document: Doc, implied: str) -> None:
+    assert Guideline.parse(document).default_target() == implied
+
+
+def test_no_target_is_implied_among_several_without_the_platform() -> None:
+    document = doc_2_0()
+    document["platforms"]["OpenStack Powered Platform"]["components"].append({"name": "os_powered_network"})
+    with pytest.raises(TargetNeeded) as caught:
+        Guideline.parse(document).default_target()
+    assert caught.value.known == ("compute", "object")
+    assert str(caught.value) == (
+        "no target given, and none is implied: this guideline defines compute, object, none of them platform; name one"
+    )
+    with pytest.raises(TargetNeeded) as none:
+        implied_target([], where="the two guidelines share")
+    assert (none.value.known, str(none.value)) == (
+        (),
+        "no target given, and none is implied: the two guidelines share none",
+    )
 
 
 # --- RefStack's test lists ---------------------------------------------------------------------

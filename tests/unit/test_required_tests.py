@@ -40,6 +40,23 @@ def test_load_list_equals_refstacks_list_without_duplicates() -> None:
     assert any("[id-" in line for line in found.load_list())
 
 
+@pytest.mark.interop
+def test_every_load_list_names_each_alias_of_every_capability() -> None:
+    # 2018.02 lists test_volume_bootable in two required capabilities with different aliases;
+    # the load list once named only the first capability's, so a Tempest with the other missed it.
+    checked = 0
+    for path in sorted(interop_path().rglob("*.json")):
+        guideline = Guideline.from_bytes(path.read_bytes())
+        for target in guideline.valid_targets():
+            found = required_tests.from_file(path, target)
+            assert found.load_list() == sorted(set(guideline.refstack_test_list(target, ["required"]))), path
+            checked += 1
+    assert checked == 54
+    compute = required_tests.from_file(interop_path() / "2018.02.json", "compute")
+    [bootable] = [t for t in compute.tests if t.name.endswith(".VolumesActionsTest.test_volume_bootable")]
+    assert len(bootable.aliases) == 2
+
+
 @pytest.mark.parametrize(
     ("target", "message"), [("nonsense", "invalid target 'nonsense'"), ("platform", "invalid target 'platform'")]
 )

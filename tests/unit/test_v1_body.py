@@ -36,6 +36,9 @@ VALID = [
     doc([{"name": "t" * 471, "uuid": DASHED}]),
     doc([{"name": "tempest.ü.Ü.test_ünïcode (with spaces)"}]),
     doc([{"name": f"t{i}", "uuid": str(uuid.uuid4())} for i in range(700)]),
+    # RefStack's schema allows other item keys, and its own API tests send one: ignored
+    doc([{"name": "tempest.foo.bar"}, {"name": "tempest.buzz", "uid": "42"}]),
+    doc([{"name": "t", "uuid": DASHED, "result": "pass", "extra": {"a": [None, "\x00", "\ud800"]}}]),
 ]
 
 INVALID: list[Any] = [
@@ -56,7 +59,9 @@ INVALID: list[Any] = [
     doc([{"name": "t"}, None]),
     doc([{"name": "t"}, {"name": 5}]),
     doc([{"name": "t"}, {"uuid": DASHED}]),
-    doc([{"name": "t", "result": "pass"}]),
+    doc([{"name": "t", "result": "pass"}, {"uid": "42"}]),  # another key is no name
+    doc([{"name": 5, "uid": "42"}]),
+    doc([{"name": "t", "uuid": "42", "uid": "42"}]),
     doc([{"name": ""}]),
     doc([{"name": "t" * 513}]),
     doc([{"name": "t" * 472, "uuid": DASHED}]),

@@ -127,7 +127,10 @@ def identity_schemas() -> JSON:
             "status": ref("VendorStatus"),
             "role": VENDOR_ROLE,
             "accepted": {"type": "boolean", "description": "false while only invited"},
-            "url": string(format="uri-reference"),
+            "url": string(
+                format="uri-reference",
+                description="the vendor; while only invited, the invitation (POST it to accept)",
+            ),
         }
     )
     return {
@@ -256,9 +259,29 @@ def identity_schemas() -> JSON:
 
 def submission_schemas() -> JSON:
     digest = string(pattern="^sha256:[0-9a-f]{64}$")
-    totals = obj(
-        {name: {"type": "integer", "minimum": 0} for name in ("required", "passed", "failed", "flagged_ignored")}
-    )
+    count = {"type": "integer", "minimum": 0}
+    outcomes = {
+        "required": count,
+        "passed": {**count, "description": "passed, flagged or not"},
+        "failed": {**count, "description": "not flagged, failed in the run"},
+        "skipped": {**count, "description": "not flagged, skipped in the run"},
+        "not_run": {
+            **count,
+            "description": "not flagged, absent from the results (a v1 upload lists only passed tests)",
+        },
+        "flagged_ignored": {**count, "description": "flagged and did not pass: allowed"},
+        "flagged": {**count, "description": "flagged, passed or not"},
+    }
+    totals = {
+        **obj(outcomes),
+        "description": "the target's required tests, each counted once (flagged: flagged in every "
+        "required capability listing it); eligible only when failed, skipped and not_run are 0",
+    }
+    totals_per_capability = {
+        **obj(outcomes),
+        "description": "the same, counted once per required capability listing a test, as RefStack's "
+        "report page counts (2020.06 platform: 286 listings of 284 tests)",
+    }
     verdict = {
         "guideline": string(description="the guideline's name"),
         "revision": {"type": "integer", "minimum": 1},
@@ -267,6 +290,7 @@ def submission_schemas() -> JSON:
         "eligible": {"type": "boolean"},
         "reason": string(description="why not eligible; empty when eligible"),
         "totals": totals,
+        "totals_per_capability": totals_per_capability,
         "requires_platform": {
             "type": "array",
             "items": string(),
@@ -278,7 +302,13 @@ def submission_schemas() -> JSON:
             "name": string(),
             "status": {"enum": ["required", "advisory", "deprecated", "removed"]},
             "passed": {"type": "integer", "minimum": 0, "description": "how many of its tests passed"},
-            "failed": {"type": "array", "items": string()},
+            "failed": {"type": "array", "items": string(), "description": "not flagged, failed in the run"},
+            "skipped": {"type": "array", "items": string(), "description": "not flagged, skipped in the run"},
+            "not_run": {
+                "type": "array",
+                "items": string(),
+                "description": "not flagged, absent from the results (a v1 upload lists only passed tests)",
+            },
             "flagged_ignored": {"type": "array", "items": string()},
             "aliases_used": {"type": "object", "additionalProperties": string()},
         }

@@ -115,7 +115,7 @@ def receive(
     now: datetime,
 ) -> Submission:
     """Evaluate ``incoming`` against every valid target of each of ``revisions``, then ``store`` it."""
-    return store(session, actor, incoming, evaluate(session, incoming.passed, revisions), now)
+    return store(session, actor, incoming, evaluate(session, incoming, revisions), now)
 
 
 def store(
@@ -214,12 +214,12 @@ def store(
 
 
 def evaluate(
-    session: Session, passed: Sequence[str], revisions: Sequence[GuidelineRevision]
+    session: Session, incoming: Incoming, revisions: Sequence[GuidelineRevision]
 ) -> list[tuple[GuidelineRevision, eligibility.Verdict]]:
     """A verdict for every valid target of each guideline snapshot."""
-    names = eligibility.runner_names(passed)
+    run = eligibility.Run.of(incoming.passed, incoming.failed, incoming.skipped)
     return [
-        (revision, eligibility.evaluate_plan(plan, "sha256:" + revision.digest, names))
+        (revision, eligibility.evaluate_plan(plan, "sha256:" + revision.digest, run))
         for revision in revisions
         for plan in guideline_registry.evaluation_plans(session, (revision.id, revision.digest))
     ]

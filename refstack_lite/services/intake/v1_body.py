@@ -4,6 +4,11 @@
 not only the first), carry a good signature when it carries either signature header, and hold
 at least one passed test. ``v1_upload`` then stores it.
 
+A result item is checked for ``name`` and ``uuid``; other keys are ignored, as RefStack's schema
+allowed them (its own API tests send ``{"name": ..., "uid": "42"}``). A well-formed RSA key too
+small to be registered here still has its signature checked, as RefStack did: ``v1_upload`` then
+refuses the upload as signed by an unknown key (401), saying the key can never be registered.
+
 Refusals raise the usual domain errors; their ``detail`` is RefStack's own title where RefStack
 had one, so ``api.v1_results`` can answer in RefStack's shape.
 """
@@ -39,7 +44,11 @@ NO_TESTS = "Uploaded results must contain at least one passing test."
 MALFORMED_SIGNATURE = "Malformed signature"
 MALFORMED_KEY = "Malformed public key"
 BAD_SIGNATURE = "Signature verification failed"
-UNKNOWN_KEY = "User with specified key not found. Please log into the RefStack server to upload your key."
+# RefStack's first sentence, then how to register a key here (RefStack pointed to its web UI).
+UNKNOWN_KEY = (
+    "User with specified key not found. Register the key to your vendor on this server first: "
+    "refstack-lite-client keys register --key <the private key you sign with> (see refstack-lite-client's README)."
+)
 ANONYMOUS_DISABLED = (
     "Anonymous result uploads are disabled on this server: sign the results with a key registered to "
     "your vendor (refstack-client upload --sign <private key>)."
@@ -86,7 +95,6 @@ SCHEMA: dict[str, Any] = {
                     },
                 },
                 "required": ["name"],
-                "additionalProperties": False,
                 "if": {"required": ["uuid"]},
                 "then": {"properties": {"name": {"maxLength": MAX_NAME - UUID_SUFFIX}}},
             },
@@ -106,8 +114,24 @@ class Checked:
     cpid: str
     duration_seconds: int
     tests: list[str]  # "<name>[id-<uuid>]", or the bare name when no uuid came with it
-    signer: keys.VendorKey | None
+    signer: keys.VendorKey | SmallKey | None
     signature: str | None  # the X-Signature header as received
+
+
+@dataclass(frozen=True)
+class SmallKey:
+    """A well-formed RSA key below ``keys.MIN_RSA_BITS`` whose signature over the body is good.
+    No such key is registered here, nor ever can be."""
+
+    bits: int
+
+    def refusal(self) -> str:
+        return (
+            f"User with specified key not found: this {self.bits}-bit RSA key can never be registered here, "
+            f"as RSA keys need at least {keys.MIN_RSA_BITS} bits. Make a new key "
+            "(refstack-lite-client keygen --type rsa), register it to your vendor "
+            "(refstack-lite-client keys register --key <file>) and sign with it."
+        )
 
 
 def check(raw: bytes, signature: str | None, public_key: str | None) -> Checked:
@@ -168,7 +192,6 @@ def _test_ids(results: list[dict[str, str]]) -> list[str]:
 _NAME_BYTES_OK = bytes(b for b in range(256) if b not in (*range(0x20), 0x7F, ord("["), ord("]")))
 _HEX_BYTES = b"0123456789abcdefABCDEF"
 _DASHES_AT = (8, 13, 18, 23)
-_ITEM_KEYS = frozenset(("name", "uuid"))
 _CHUNK = 256  # items the slow path skips at once when the fast check passes them
 
 
@@ -198,7 +221,7 @@ def _results_ok(results: list[Any]) -> bool:
     """Every item follows the schema's item definition and no name repeats, checked list-wide."""
     if not results:
         return True
-    if set(map(type, results)) != {dict} or not set().union(*results) <= _ITEM_KEYS:
+    if set(map(type, results)) != {dict}:
         return False
     names = [item.get("name") for item in results]
     if set(map(type, names)) != {str} or len(set(names)) != len(names):
@@ -334,7 +357,9 @@ def _duplicates(document: object) -> Iterator[Problem]:
 # --- the signature ----------------------------------------------------------------------------
 
 
-def verify_signature(raw: bytes, digest: bytes, signature: str | None, public_key: str | None) -> keys.VendorKey:
+def verify_signature(
+    raw: bytes, digest: bytes, signature: str | None, public_key: str | None
+) -> keys.VendorKey | SmallKey:
     """The key whose ``X-Signature`` over the exact body bytes is good; both headers are needed."""
     if signature is None:
         raise InvalidInput(MALFORMED_SIGNATURE, [Problem("X-Signature", "missing, but X-Public-Key was sent")])
@@ -346,11 +371,16 @@ def verify_signature(raw: bytes, digest: bytes, signature: str | None, public_ke
         raise InvalidInput(MALFORMED_SIGNATURE, [Problem("X-Signature", "is not hexadecimal")]) from err
     if not signed:
         raise InvalidInput(MALFORMED_SIGNATURE, [Problem("X-Signature", "is empty")])
+    key: keys.VendorKey | SmallKey
     try:
         key = _parsed_key(public_key.strip())
+        good = _good(key, signed, raw, digest)
+    except keys.KeyTooSmall as err:  # well-formed, as RefStack saw it: its signature decides first
+        key = SmallKey(err.key.key_size)
+        good = _rsa_good(err.key, signed, digest)
     except keys.KeyRefused as err:
         raise InvalidInput(MALFORMED_KEY, [Problem("X-Public-Key", str(err))]) from err
-    if not _good(key, signed, raw, digest):
+    if not good:
         raise InvalidInput(
             BAD_SIGNATURE,
             [Problem("X-Signature", "is not this key's RSA PKCS#1 v1.5 SHA-256 signature over the exact body bytes")],
@@ -367,8 +397,12 @@ def _good(key: keys.VendorKey, signature: bytes, raw: bytes, digest: bytes) -> b
     """RSA (what refstack-client signs with) reuses the body's SHA-256; other kinds hash again."""
     if not isinstance(key.key, rsa.RSAPublicKey):
         return keys.verify(key, signature, raw)
+    return _rsa_good(key.key, signature, digest)
+
+
+def _rsa_good(key: rsa.RSAPublicKey, signature: bytes, digest: bytes) -> bool:
     try:
-        key.key.verify(signature, digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+        key.verify(signature, digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
     except InvalidSignature:
         return False
     return True

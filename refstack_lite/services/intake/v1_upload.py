@@ -1,6 +1,8 @@
 """Storing a checked RefStack (v1) upload (``v1_body.check``): a signed one belongs to its
 key's vendor, an unsigned one is public (where the deployment allows them) and never counts
-for certification. The results are evaluated against every guideline accepted now."""
+for certification. The results are evaluated against every guideline accepted now.
+
+Where unsigned uploads are not allowed, ``require_signed`` refuses one before its body is read."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from refstack_lite.models import GuidelineRevision, Product, ProductVersion, Sig
 from refstack_lite.services import signing_keys
 from refstack_lite.services.actors import Actor
 from refstack_lite.services.intake import store
-from refstack_lite.services.intake.v1_body import ANONYMOUS_DISABLED, UNKNOWN_KEY, Checked
+from refstack_lite.services.intake.v1_body import ANONYMOUS_DISABLED, UNKNOWN_KEY, Checked, SmallKey
 
 
 @dataclass(frozen=True)
@@ -27,11 +29,19 @@ class Policy:
     accepted_guidelines: int
 
 
+def require_signed(policy: Policy, signed: bool) -> None:
+    """An unsigned upload is anonymous: where those are off, it is a 401 whatever its body."""
+    if not signed and not policy.anonymous_uploads:
+        raise Unauthenticated(ANONYMOUS_DISABLED, slug="anonymous-disabled")
+
+
 def receive(session: Session, caller: Actor, checked: Checked, policy: Policy, now: datetime) -> Submission:
     """Store a checked upload: a signed one as its key's vendor's, an unsigned one as public.
 
     ``caller`` is who sent it (anonymous, as refstack-client, unless a token came with it): a
     duplicate of a vendor's upload is named only to the vendor's members and the foundation."""
+    if isinstance(checked.signer, SmallKey):
+        raise Unauthenticated(checked.signer.refusal(), slug="unknown-key")
     key = None if checked.signer is None else _registered(session, checked.signer)
     if key is None and not policy.anonymous_uploads:
         raise Unauthenticated(ANONYMOUS_DISABLED, slug="anonymous-disabled")
@@ -55,7 +65,7 @@ def receive(session: Session, caller: Actor, checked: Checked, policy: Policy, n
         product_version=None if key is None else _version_of(session, key.vendor_id, checked.cpid),
     )
     actor = Actor(None, label="refstack-client" if key is None else f"key:{key.fingerprint}")
-    verdicts = store.evaluate(session, incoming.passed, accepted_revisions(session, policy.accepted_guidelines))
+    verdicts = store.evaluate(session, incoming, accepted_revisions(session, policy.accepted_guidelines))
     begin_writing(session)  # everything above only read: SQLite takes its write lock from here
     return store.store(session, actor, incoming, verdicts, now, caller=caller)
 

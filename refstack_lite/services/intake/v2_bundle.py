@@ -118,7 +118,7 @@ def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: dat
         challenge=challenge,
         evidence_digest=None if evidence is None else evidence["subunit"]["digest"],
     )
-    verdicts = store.evaluate(session, incoming.passed, [revision])
+    verdicts = store.evaluate(session, incoming, [revision])
     begin_writing(session)  # everything above only read: SQLite takes its write lock from here
     return store.store(session, actor, incoming, verdicts, now)
 
