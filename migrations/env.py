@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from refstack_lite.db import make_engine
 from refstack_lite.models import Base
@@ -16,12 +16,31 @@ engine = config.attributes.get("engine")
 if not isinstance(engine, Engine):
     engine = make_engine(os.environ["REFSTACK_LITE_DATABASE_URL"])
 
+
+def _sqlite_foreign_keys(connection: Connection, on: bool) -> None:
+    """A batch migration rebuilds a SQLite table: with foreign keys on, dropping the old table
+    would delete (cascade to) the rows that refer to it. The pragma only works between transactions."""
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()
+
+
 with engine.connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_foreign_keys(connection, on=False)
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=sqlite,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:10]}")
+    finally:
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=True)

@@ -17,6 +17,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -285,7 +287,24 @@ class Submission(Base):
     """
 
     __tablename__ = "submissions"
-    __table_args__ = (Index("ix_submissions_received", "received_at", "id"),)
+    __table_args__ = (
+        Index("ix_submissions_received", "received_at", "id"),
+        # The same bytes or the same signed results are a duplicate only for the same owner: a
+        # vendor, or the anonymous pool. A unique constraint never compares NULLs, so the pool
+        # (vendor_id NULL) has partial unique indexes of its own.
+        UniqueConstraint("vendor_id", "envelope_digest"),
+        UniqueConstraint("vendor_id", "payload_digest"),
+        *(
+            Index(
+                f"uq_submissions_anonymous_{column}",
+                column,
+                unique=True,
+                sqlite_where=text("vendor_id IS NULL"),
+                postgresql_where=text("vendor_id IS NULL"),
+            )
+            for column in ("envelope_digest", "payload_digest")
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     source: Mapped[str] = mapped_column(String(8))
@@ -293,8 +312,8 @@ class Submission(Base):
     signing_key_id: Mapped[str | None] = mapped_column(ForeignKey("signing_keys.id", ondelete="RESTRICT"), index=True)
     keyid: Mapped[str | None] = mapped_column(String(64))
     signature: Mapped[str | None] = mapped_column(Text)
-    envelope_digest: Mapped[str] = mapped_column(String(71), unique=True)
-    payload_digest: Mapped[str] = mapped_column(String(71), unique=True)
+    envelope_digest: Mapped[str] = mapped_column(String(71))
+    payload_digest: Mapped[str] = mapped_column(String(71))
     envelope: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     envelope_size: Mapped[int]
     guideline_revision_id: Mapped[int | None] = mapped_column(ForeignKey("guideline_revisions.id", ondelete="RESTRICT"))
@@ -303,6 +322,9 @@ class Submission(Base):
         ForeignKey("product_versions.id", ondelete="RESTRICT"), index=True
     )
     cpid: Mapped[str | None] = mapped_column(String(200))
+    # The cpid was another vendor's product version's when the results came (any vendor's, for
+    # an anonymous upload): shown to the foundation only, so no one learns who owns a cloud id.
+    foreign_cpid: Mapped[bool] = mapped_column(server_default=false())
     challenge_id: Mapped[str | None] = mapped_column(
         ForeignKey("submission_challenges.id", ondelete="RESTRICT"), unique=True
     )

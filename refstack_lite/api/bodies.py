@@ -13,6 +13,7 @@ from flask import request
 from jsonschema import Draft202012Validator
 from refstack_lite_client.schemas import Problem
 
+from refstack_lite.api.uploads import read_body
 from refstack_lite.errors import InvalidInput, TooLarge, UnsupportedMediaType
 from refstack_lite.text import UNUSABLE_TEXT
 
@@ -166,9 +167,7 @@ def json_body(schema: str) -> dict[str, Any]:
         raise TooLarge(f"the body may be at most {MAX_BODY} bytes")
     if not request.is_json:
         raise UnsupportedMediaType("send the body as application/json")
-    raw = request.get_data(cache=True)
-    if len(raw) > MAX_BODY:
-        raise TooLarge(f"the body may be at most {MAX_BODY} bytes")
+    raw = read_body(MAX_BODY)
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError

@@ -42,7 +42,7 @@ def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[
         if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError("wrong shape")
         return [_typed(v, column) for v, column in zip(values, columns, strict=True)]
-    except (ValueError, TypeError, OverflowError, binascii.Error) as err:
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error) as err:  # deep nesting recurses
         raise InvalidInput("the cursor is not one this server gave out", [Problem("$.cursor", repr(cursor))]) from err
 
 

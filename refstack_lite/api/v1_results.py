@@ -5,9 +5,10 @@ or ``{"code", "title", "detail"}`` (401, 403, 409, 413, 415), with the full list
 a refused body under ``detail`` and ``problems``. Differences on purpose: every result item's
 ``name`` and ``uuid`` are validated (RefStack checked only the first item; other item keys are
 ignored, as by RefStack), a missing name or a repeated test is a 400 (RefStack answered 500), a
-replayed upload is a 409 naming the stored one, a body that says it is not JSON is a 415, an
-unsigned upload where anonymous uploads are off is a 401 before its body is read, and the 401 for
-an unknown key says how to register one here (and that an RSA key under 2048 bits never can be).
+replayed upload is a 409 (naming the stored one when the caller may see it: a vendor's to its
+members' tokens), a body that says it is not JSON is a 415, an unsigned upload where anonymous
+uploads are off is a 401 before its body is read, and the 401 for an unknown key says how to
+register one here (and that an RSA key under 2048 bits never can be).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _refused(err: RefstackError) -> Response:
             body["problems"] = [{"path": p.path, "message": p.message} for p in err.problems]
     else:  # RefStack's pecan.abort shape
         body = {"code": status, "title": HTTP_STATUS_CODES.get(status, "Error"), "detail": err.detail}
-    if isinstance(err, store.Duplicate):
+    if isinstance(err, store.Duplicate) and err.existing is not None:
         body["test_id"] = err.existing
         body["url"] = _url(err.existing)
     response = jsonify(body)
@@ -87,6 +88,7 @@ def _require_json() -> None:
 @bp.post("/")
 def upload() -> tuple[Response, int]:
     """Store one refstack-client upload; signed ones belong to the key's vendor."""
+    actor = current_actor()  # refstack-client sends no token; a vendor's member may, to see a duplicate
     settings = _settings()
     policy = v1_upload.Policy(settings.anonymous_uploads, settings.accepted_guidelines)
     signature, public_key = request.headers.get("X-Signature"), request.headers.get("X-Public-Key")
@@ -95,7 +97,7 @@ def upload() -> tuple[Response, int]:
     raw = read_upload(settings.max_upload_bytes)
     checked = v1_body.check(raw, signature, public_key)
     session = get_session()
-    submission = v1_upload.receive(session, checked, policy, datetime.now(UTC))
+    submission = v1_upload.receive(session, actor, checked, policy, datetime.now(UTC))
     session.commit()
     return jsonify({"test_id": submission.id, "url": _url(submission.id)}), 201
 
@@ -126,10 +128,18 @@ def _filters(actor: Actor) -> v1_results.Listing:
     return v1_results.Listing(
         cpid=request.args.get("cpid"),
         received_from=start,
-        # created_at is shown to the second: the end date includes the whole second it names
-        received_until=None if end is None else end + timedelta(seconds=1),
+        received_until=None if end is None else _after(end),
         signed=signed,
     )
+
+
+def _after(end: datetime) -> datetime | None:
+    """created_at is shown to the second: the end date includes the whole second it names. After
+    9999-12-31 23:59:59 there is no time, so that end date is no bound at all (as in RefStack)."""
+    try:
+        return end + timedelta(seconds=1)
+    except OverflowError:
+        return None
 
 
 def _page_number(total_pages: int) -> int:
@@ -211,6 +221,8 @@ def get_result(test_id: str) -> Response:
     body = _result_json(submission, internals)
     if internals:
         body["cpid"] = submission.cpid
+    if user_role == "foundation":  # that a cloud id is registered to another vendor is theirs to know
+        body["foreign_cpid"] = submission.foreign_cpid
     body["results"] = v1_results.passed_names(session, submission)
     body["user_role"] = user_role
     return jsonify(body)

@@ -70,8 +70,11 @@ def verdict_json(verdict: SubmissionVerdict, *, report: bool) -> dict[str, Any]:
     return found
 
 
-def submission_json(submission: Submission, *, internals: bool, report: bool = False) -> dict[str, Any]:
-    """The receipt: what was received, from whom, and the verdict for every target evaluated."""
+def submission_json(
+    submission: Submission, *, internals: bool, foundation: bool = False, report: bool = False
+) -> dict[str, Any]:
+    """The receipt: what was received, from whom, and the verdict for every target evaluated.
+    ``internals`` for the vendor's members and the foundation, ``foundation`` for it alone."""
     revision = submission.guideline_revision
     key = submission.signing_key
     links = {
@@ -96,6 +99,8 @@ def submission_json(submission: Submission, *, internals: bool, report: bool = F
         "target": submission.target,
         "product_version_id": submission.product_version_id,
         "cpid": submission.cpid if internals else None,
+        # that a cloud id is registered to another vendor is that vendor's business
+        "foreign_cpid": submission.foreign_cpid if foundation else None,
         "challenged": submission.challenge_id is not None,
         "public": submission.public,
         "started_at": iso(submission.started_at),
@@ -144,7 +149,7 @@ def create_submission() -> tuple[Response, int, dict[str, str]]:
     policy = v2_bundle.Policy(accept_unchallenged=settings.accept_unchallenged)
     submission = v2_bundle.receive(session, actor, raw, policy, datetime.now(UTC))
     session.commit()
-    body = submission_json(submission, internals=True)
+    body = submission_json(submission, internals=True, foundation=actor.is_foundation)
     return jsonify(body), 201, {"Location": body["links"]["self"]}
 
 
@@ -201,7 +206,7 @@ def list_submissions() -> Response:
         session,
         query,
         [Submission.received_at, Submission.id],
-        lambda s: submission_json(s, internals=internals(s)),
+        lambda s: submission_json(s, internals=internals(s), foundation=actor.is_foundation),
         descending=True,
     )
 
@@ -227,7 +232,12 @@ def get_submission(submission_id: str) -> Response:
     actor = current_actor()
     session = get_session()
     submission = submissions.get(session, actor, submission_id)
-    body = submission_json(submission, internals=submissions.can_see_internals(session, actor, submission), report=True)
+    body = submission_json(
+        submission,
+        internals=submissions.can_see_internals(session, actor, submission),
+        foundation=actor.is_foundation,
+        report=True,
+    )
     body["tests"] = submissions.tests(session, submission)
     return jsonify(body)
 

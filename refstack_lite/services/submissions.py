@@ -61,6 +61,12 @@ def get(session: Session, actor: Actor, submission_id: str, *, with_verdicts: bo
     return submission
 
 
+def visible(session: Session, actor: Actor, submission_id: str) -> bool:
+    """Whether the actor may see this submission (as ``get`` would show it)."""
+    query = select(Submission.id).where(Submission.id == submission_id, _visible_to(session, actor))
+    return session.scalar(query) is not None
+
+
 def can_see_internals(session: Session, actor: Actor, submission: Submission) -> bool:
     """The vendor's members and the foundation see cpids, signatures and evidence."""
     if actor.is_foundation:

@@ -168,6 +168,20 @@ def production_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> I
         yield url
 
 
+def _start_entrypoint(server_venv: Venv, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``scripts/entrypoint.sh`` in its own process group, its output in ``log``."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [str(ENTRYPOINT)],
+            cwd=server_venv.workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 @pytest.fixture
 def started(server_venv: Venv, production_database_url: str, tmp_path: Path) -> Iterator[Started]:
     """``scripts/entrypoint.sh`` running in production mode from the installed wheels."""
@@ -185,16 +199,7 @@ def started(server_venv: Venv, production_database_url: str, tmp_path: Path) -> 
         WEB_CONCURRENCY="2",
     )
     log = tmp_path / "entrypoint.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(ENTRYPOINT)],
-            cwd=server_venv.workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = _start_entrypoint(server_venv, env, log)
     server = Started(port, env, log, proc)
     try:
         yield server
@@ -332,16 +337,7 @@ def test_gunicorn_listens_on_loopback_by_default(server_venv: Venv, tmp_path: Pa
         WEB_CONCURRENCY="1",
     )
     log = tmp_path / "entrypoint.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(ENTRYPOINT)],
-            cwd=server_venv.workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = _start_entrypoint(server_venv, env, log)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         output = ""

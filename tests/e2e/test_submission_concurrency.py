@@ -3,11 +3,15 @@
 Twenty distinct bundles sent at once are each stored exactly once; twenty copies of one bundle
 sent at once are stored once, and the other nineteen are told which submission holds them; of
 twenty different bundles carrying one challenge, one is stored and the others are told the
-challenge was used.
+challenge was used. A duplicate is one per owner: twenty copies of one RefStack upload sent at
+once unsigned and twenty signed by the vendor are stored once each, one for the anonymous pool
+and one for the vendor.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -16,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from refstack_lite_client import keys
 from sqlalchemy import func, select
 
 from refstack_lite.db import engine_of
 from refstack_lite.models import AuditEvent, Submission, SubmissionChallenge, SubmissionVerdict
-from tests.e2e.live_intake import Server, dispose, prepared_vendor, running_server
+from tests.e2e.live_intake import REQUEST_TIMEOUT, Server, dispose, prepared_vendor, running_server
 from tests.e2e.processes import own_postgres_database
 
 pytestmark = pytest.mark.slow
@@ -104,5 +109,51 @@ def test_concurrent_bundles_are_each_stored_once(database_url: str, tmp_path: Pa
         assert sorted(challenges) == sorted(used)
         assert sorted(verdicts) == sorted((sid, target) for sid in stored for target in TARGETS)
         assert received == STORED
+    finally:
+        dispose(app)
+
+
+def post_v1(server: Server, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    """POST a RefStack upload to /v1/results on a connection of its own, as refstack-client does."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=REQUEST_TIMEOUT)
+    try:
+        conn.request("POST", "/v1/results/", body=body, headers={"Content-Type": "application/json", **headers})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def test_concurrent_copies_of_an_upload_are_stored_once_per_owner(database_url: str, tmp_path: Path) -> None:
+    vendor, app = prepared_vendor(database_url)
+    try:
+        body = json.dumps({"cpid": "c1", "duration_seconds": 60, "results": [{"name": "tempest.a.A.test_a"}]}).encode()
+        signature = {
+            "X-Signature": keys.sign(vendor.key, body).hex(),
+            "X-Public-Key": keys.public_key_of(vendor.key).openssh,
+        }
+        sends = [{}] * BURST + [signature] * BURST
+        start = threading.Barrier(len(sends))
+
+        def send(headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+            start.wait(timeout=30)
+            return post_v1(server, body, headers)
+
+        with running_server(database_url, tmp_path / "server", workers=WORKERS, threads=THREADS) as server:
+            with ThreadPoolExecutor(max_workers=len(sends)) as pool:
+                answers = list(pool.map(send, sends))
+            log = server.output()
+        assert "Traceback" not in log, log
+        anonymous, signed = answers[:BURST], answers[BURST:]
+        for answered in (anonymous, signed):
+            assert sorted(status for status, _ in answered) == [201] + [409] * (BURST - 1), answered
+        public = next(b["test_id"] for status, b in anonymous if status == 201)
+        private = next(b["test_id"] for status, b in signed if status == 201)
+        # the public copy is named to anyone; the vendor's only to its members' tokens (none sent)
+        assert {b.get("test_id") for status, b in anonymous if status == 409} == {public}
+        assert {b.get("test_id") for status, b in signed if status == 409} == {None}
+        with engine_of(app).connect() as conn:
+            rows = conn.execute(select(Submission.id, Submission.vendor_id)).all()
+        assert sorted(rows, key=str) == sorted([(public, None), (private, vendor.id)], key=str)
     finally:
         dispose(app)

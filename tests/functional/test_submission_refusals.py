@@ -509,6 +509,63 @@ def test_a_new_envelope_of_a_payload_never_stored_is_accepted(app: Flask, vendor
         ok(vendor.submit(rewrapped), 201)
 
 
+def test_another_vendor_can_neither_resubmit_a_bundle_nor_learn_that_it_was_stored(
+    app: Flask, vendor: Vendor, other: Vendor
+) -> None:
+    stored = vendor.sign(vendor.results(product_version_id=None, cpid="acme-cloud"))
+    ok(vendor.submit(stored), 201)
+    never = vendor.sign(vendor.results(product_version_id=None, cpid="acme-cloud"))  # the same key's, never sent
+    # Acme's key is not Globex's: refused before any comparison, alike whether stored or not.
+    assert post_refused(app, other, stored, 403, "unknown-key") == post_refused(app, other, never, 403, "unknown-key")
+    # Globex signing Acme's statement: Acme's challenge is not Globex's, alike whether stored or not.
+    answers = [
+        post_refused(app, other, bundle.sign(base64.b64decode(envelope_of(e)["payload"]), other.key), 400, s)
+        for e, s in ((stored, "challenge-unknown"), (never, "challenge-unknown"))
+    ]
+    assert answers[0] == answers[1]
+
+
+def test_unchallenged_results_are_a_duplicate_only_for_the_vendor_that_stored_them(
+    database_url: str, vendor: Vendor, other: Vendor
+) -> None:
+    lenient = settings_app(database_url, REFSTACK_LITE_ACCEPT_UNCHALLENGED="true")
+    client = lenient.test_client()
+
+    def post(envelope: bytes, token: str) -> Any:
+        return client.post(URL, data=envelope, headers={**bearer(token), **JSON})
+
+    try:
+        payload = bundle.encode_statement(
+            bundle.build_statement(vendor.results(challenge=None, product_version_id=None, cpid="a-cloud"))
+        )
+        acme = ok(post(bundle.sign(payload, vendor.key), vendor.token), 201)
+        with unchanged(lenient):
+            again = post(bundle.sign(payload, vendor.key), vendor.token)
+        assert assert_problem(again, 409, "duplicate")["existing"] == acme["id"]
+        globex = ok(post(bundle.sign(payload, other.key), other.token), 201)
+    finally:
+        engine_of(lenient).dispose()
+    assert globex["id"] != acme["id"]
+    assert (acme["vendor"]["id"], globex["vendor"]["id"]) == (vendor.id, other.id)
+    assert globex["payload_digest"] == acme["payload_digest"]
+
+
+def test_a_cpid_of_another_vendor_is_stored_unlinked_and_marked_for_the_foundation(
+    app: Flask, client: FlaskClient, vendor: Vendor, other: Vendor, root: str
+) -> None:
+    body = {"version": "9", "cpid": "globex-cloud-9"}
+    ok(client.post(f"/v2/products/{other.product_id}/versions", json=body, headers=bearer(other.token)), 201)
+    receipt = ok(vendor.submit(vendor.sign(vendor.results(product_version_id=None, cpid="globex-cloud-9"))), 201)
+    unknown = ok(vendor.submit(vendor.sign(vendor.results(product_version_id=None, cpid="nobodys-cloud"))), 201)
+    for answer in (receipt, unknown):
+        assert (answer["product_version_id"], answer["foreign_cpid"]) == (None, None)
+    shown = {
+        test_id: ok(client.get(f"{URL}/{test_id}", headers=bearer(root)))["foreign_cpid"]
+        for test_id in (receipt["id"], unknown["id"])
+    }
+    assert shown == {receipt["id"]: True, unknown["id"]: False}
+
+
 def test_a_used_challenge_is_refused_for_other_results(app: Flask, vendor: Vendor) -> None:
     first = vendor.results()
     ok(vendor.submit(vendor.sign(first)), 201)

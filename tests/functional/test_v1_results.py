@@ -493,6 +493,99 @@ def test_a_retired_or_revoked_key_signs_nothing_new(
     assert f"{action}d" in answer["detail"]
 
 
+# --- duplicates: one owner's, never another's ----------------------------------------------------
+
+
+def test_a_vendor_stores_as_its_own_the_results_it_first_uploaded_unsigned(
+    app: Flask, client: FlaskClient, vendor: str, alice: str
+) -> None:
+    data = raw(body())
+    anonymous = uploaded(client, data)
+    headers = signed(data, rsa_key(0))
+    mine = uploaded(client, data, headers)
+    assert mine != anonymous
+    assert (stored(app, mine).vendor_id, stored(app, mine).public) == (vendor, False)
+    assert (stored(app, anonymous).vendor_id, stored(app, anonymous).public) == (None, True)
+    # Each owner holds them once: the anonymous pool's copy is public, so it is named to anyone.
+    assert refused_upload(app, client, data, 409, "Conflict")["test_id"] == anonymous
+    assert refused_upload(app, client, data, 409, "Conflict", {**headers, **bearer(alice)})["test_id"] == mine
+
+
+def test_the_bytes_of_a_vendors_signed_upload_reveal_nothing_of_it(
+    app: Flask, client: FlaskClient, vendor: str, alice: str, bob: str, mallory: str, root: str
+) -> None:
+    data = raw(body())
+    private = uploaded(client, data, signed(data, rsa_key(0)))
+    # Sent unsigned, the same bytes are what any new upload is: the anonymous pool's own copy.
+    public = uploaded(client, data)
+    assert public != private
+    assert stored(app, public).public
+    # Sent with the vendor's signature again they are the vendor's duplicate: refused, and named
+    # only to its members and the foundation.
+    for token in (None, mallory):
+        headers = {**signed(data, rsa_key(0)), **(bearer(token) if token else {})}
+        answer = refused_upload(app, client, data, 409, "Conflict", headers)
+        assert not {"test_id", "url"} & set(answer)
+        assert private not in json.dumps(answer)
+        assert "its members" in answer["detail"]
+    add_member(client, alice, vendor, "bob", bob)
+    for token in (alice, bob, root):
+        headers = {**signed(data, rsa_key(0)), **bearer(token)}
+        answer = refused_upload(app, client, data, 409, "Conflict", headers)
+        assert (answer["test_id"], answer["url"]) == (private, f"http://localhost/v1/results/{private}")
+    # Another vendor that signs the same bytes stores them as its own.
+    globex = new_vendor(client, mallory, "Globex")
+    register_key(client, mallory, globex, rsa_key(1))
+    theirs = uploaded(client, data, signed(data, rsa_key(1)))
+    assert stored(app, theirs).vendor_id == globex
+    # A token sent with an upload must be good, as everywhere.
+    refused_upload(app, client, raw(body()), 401, "Unauthorized", {**JSON, **bearer("rlt_not_a_token")})
+
+
+def test_results_naming_another_vendors_cpid_are_marked_for_the_foundation_alone(
+    app: Flask, client: FlaskClient, vendor: str, alice: str, mallory: str, root: str
+) -> None:
+    globex = new_vendor(client, mallory, "Globex")
+    product = new_product(client, mallory, globex, "Globex Cloud")
+    cloud = {"version": "1", "cpid": "globex-cloud-1"}
+    ok(client.post(f"/v2/products/{product['id']}/versions", json=cloud, headers=bearer(mallory)), 201)
+    own_product = new_product(client, alice, vendor, "Acme Cloud")
+    own = {"version": "1", "cpid": "acme-cloud-1"}
+    ok(client.post(f"/v2/products/{own_product['id']}/versions", json=own, headers=bearer(alice)), 201)
+
+    def signed_upload(cpid: str) -> str:
+        data = raw(body(cpid=cpid))
+        return uploaded(client, data, signed(data, rsa_key(0)))
+
+    foreign, nobodys, acmes = (
+        signed_upload("globex-cloud-1"),
+        signed_upload("nobodys-cloud"),
+        signed_upload("acme-cloud-1"),
+    )
+    anonymous = uploaded(client, body(cpid="globex-cloud-1"))
+    marks = {test_id: stored(app, test_id).foreign_cpid for test_id in (foreign, nobodys, acmes, anonymous)}
+    assert marks == {foreign: True, nobodys: False, acmes: False, anonymous: True}
+
+    def seen(test_id: str, token: str | None) -> dict[str, Any]:
+        answer: dict[str, Any] = ok(client.get(f"/v1/results/{test_id}", headers=bearer(token) if token else {}))
+        return answer
+
+    def shape(answer: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in answer.items() if k not in ("id", "created_at", "cpid", "results")}
+
+    # The uploader sees another vendor's cloud id exactly as one that is nobody's.
+    assert "foreign_cpid" not in seen(foreign, alice)
+    assert shape(seen(foreign, alice)) == shape(seen(nobodys, alice))
+    assert "foreign_cpid" not in seen(anonymous, None)
+    assert {t: seen(t, root)["foreign_cpid"] for t in marks} == marks
+    for test_id, mark in marks.items():
+        receipt = ok(client.get(f"/v2/submissions/{test_id}", headers=bearer(root)))
+        assert receipt["foreign_cpid"] is mark
+    assert ok(client.get(f"/v2/submissions/{foreign}", headers=bearer(alice)))["foreign_cpid"] is None
+    event = ok(client.get(f"/v2/audit?subject={foreign}", headers=bearer(root)))["items"][0]
+    assert (event["action"], event["after"]["foreign_cpid"]) == ("submission.receive", True)
+
+
 # --- the anonymous upload setting -----------------------------------------------------------------
 
 
@@ -590,6 +683,30 @@ def test_dates_and_cpid_filter_the_list(app: Flask, client: FlaskClient) -> None
         400,
         "Invalid dates: start_date more than end_date",
     )
+
+
+def test_the_first_and_last_dates_there_are_filter_like_any_other(app: Flask, client: FlaskClient) -> None:
+    ids = [uploaded(client, body(duration_seconds=i)) for i in range(2)]
+    _age(app, {ids[0]: datetime(1, 1, 1, tzinfo=UTC), ids[1]: datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)})
+
+    def listed(query: str) -> list[str]:
+        with unchanged(app):
+            return [r["id"] for r in ok(client.get(f"/v1/results/?{query}"))["results"]]
+
+    # RefStack compares the dates as given: the last second there is bounds nothing out
+    assert listed("end_date=9999-12-31%2023:59:59") == ids[::-1]
+    assert listed("start_date=0001-01-01%2000:00:00&end_date=9999-12-31%2023:59:59") == ids[::-1]
+    assert listed("start_date=9999-12-31%2023:59:59") == [ids[1]]
+    assert listed("end_date=0001-01-01%2000:00:00") == [ids[0]]
+    assert listed("start_date=9999-12-31%2023:59:59&end_date=9999-12-31%2023:59:59") == [ids[1]]
+    outside = {
+        "0000-12-31 23:59:59": "year 0 is out of range",
+        "10000-01-01 00:00:00": "time data '10000-01-01 00:00:00' does not match format '%Y-%m-%d %H:%M:%S'",
+    }
+    for name in ("start_date", "end_date"):
+        for value, why in outside.items():
+            with unchanged(app):
+                refstack_error(client.get(f"/v1/results/?{name}={value}"), 400, f"Invalid date format: {why}")
 
 
 def test_signed_lists_the_callers_vendors_uploads(

@@ -333,6 +333,11 @@ def submission_schemas() -> JSON:
         "target": nullable(string()),
         "product_version_id": nullable(string()),
         "cpid": nullable(string(description="members and the foundation only")),
+        "foreign_cpid": {
+            "type": ["boolean", "null"],
+            "description": "the foundation only (null to others): true when, as the results came, the cpid "
+            "was another vendor's product version's (any vendor's, for an anonymous upload)",
+        },
         "challenged": {"type": "boolean", "description": "false for results without a challenge (air-gapped)"},
         "public": {"type": "boolean"},
         "started_at": TIME,

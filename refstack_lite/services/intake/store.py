@@ -22,6 +22,7 @@ from refstack_lite import eligibility, guideline_registry, outcomes
 from refstack_lite.errors import Conflict
 from refstack_lite.models import (
     GuidelineRevision,
+    Product,
     ProductVersion,
     SigningKey,
     Submission,
@@ -29,7 +30,7 @@ from refstack_lite.models import (
     SubmissionVerdict,
     Vendor,
 )
-from refstack_lite.services import audit, test_names
+from refstack_lite.services import audit, submissions, test_names
 from refstack_lite.services.actors import Actor
 
 # How far a client's clock may run ahead of the server's before its times are called future.
@@ -60,31 +61,49 @@ class Incoming:
     challenge: SubmissionChallenge | None = None
     evidence_digest: str | None = None
 
+    @property
+    def owner(self) -> str | None:
+        """The vendor the results belong to, or None for the anonymous pool."""
+        return None if self.vendor is None else self.vendor.id
 
-def duplicate_of(session: Session, envelope_digest: str, payload_digest: str) -> str | None:
-    """The id of a stored submission with the same bytes or the same signed results."""
+
+def duplicate_of(session: Session, vendor_id: str | None, envelope_digest: str, payload_digest: str) -> str | None:
+    """The id of the owner's stored submission with the same bytes or the same signed results. The
+    owner is a vendor, or the anonymous pool when ``vendor_id`` is None: a duplicate is one only
+    for the same owner, so another owner's copy neither refuses these results nor is revealed."""
+    owner = Submission.vendor_id.is_(None) if vendor_id is None else Submission.vendor_id == vendor_id
     return session.scalar(
         select(Submission.id).where(
-            or_(Submission.envelope_digest == envelope_digest, Submission.payload_digest == payload_digest)
+            owner,
+            or_(Submission.envelope_digest == envelope_digest, Submission.payload_digest == payload_digest),
         )
     )
 
 
-def refuse_duplicate(session: Session, envelope_digest: str, payload_digest: str) -> None:
-    existing = duplicate_of(session, envelope_digest, payload_digest)
+def refuse_duplicate(
+    session: Session, caller: Actor, vendor_id: str | None, envelope_digest: str, payload_digest: str
+) -> None:
+    existing = duplicate_of(session, vendor_id, envelope_digest, payload_digest)
     if existing is not None:
-        raise Duplicate(existing)
+        raise Duplicate(existing if submissions.visible(session, caller, existing) else None)
 
 
 class Duplicate(Conflict):
-    """These results are stored already; ``existing`` is the submission that holds them."""
+    """These results are stored already for the same owner; ``existing`` is the submission that
+    holds them, or None when the caller may not see it (a signed v1 upload sent without a token
+    of the vendor's): a refusal never names a submission its reader may not see."""
 
-    def __init__(self, existing: str) -> None:
-        super().__init__(
-            f"these results were submitted already, as submission {existing}",
-            slug="duplicate",
-            existing=existing,
-        )
+    def __init__(self, existing: str | None) -> None:
+        if existing is None:
+            super().__init__(
+                "these results were submitted already by the vendor whose key signed them; only its members "
+                "and the foundation see that submission, with their token (GET /v1/results?signed)",
+                slug="duplicate",
+            )
+        else:
+            super().__init__(
+                f"these results were submitted already, as submission {existing}", slug="duplicate", existing=existing
+            )
         self.existing = existing
 
 
@@ -105,16 +124,20 @@ def store(
     incoming: Incoming,
     verdicts: Sequence[tuple[GuidelineRevision, eligibility.Verdict]],
     now: datetime,
+    caller: Actor | None = None,
 ) -> Submission:
     """Store ``incoming`` with its ``verdicts`` (from ``evaluate``).
 
     The returned submission has its vendor, key, revision and verdicts loaded, so a receipt
-    needs no further query. Raises ``Duplicate`` when the same results are stored already (the
-    unique digests find it, also when a concurrent request stored them first) and ``Conflict``
-    when the challenge was used meanwhile.
+    needs no further query. Raises ``Duplicate`` when the same owner stored the same results
+    already (its unique digests find them, also when a concurrent request stored them first) and
+    ``Conflict`` when the challenge was used meanwhile. ``caller`` reads the answer (``actor``
+    when None): a duplicate is named only if the caller may see it.
     """
+    caller = caller or actor
+    owner = incoming.owner  # read now: a rollback below expires the vendor
     if incoming.challenge is not None:
-        _claim(session, incoming, now)
+        _claim(session, caller, owner, incoming, now)
     ids = test_names.intern(session, [*incoming.passed, *incoming.failed, *incoming.skipped])
     submission = Submission(
         source=incoming.source,
@@ -130,6 +153,7 @@ def store(
         target=incoming.target,
         product_version=incoming.product_version,
         cpid=incoming.cpid,
+        foreign_cpid=_foreign_cpid(session, incoming),
         challenge_id=None if incoming.challenge is None else incoming.challenge.id,
         submitted_by=None if actor.user is None else actor.user.id,
         started_at=incoming.started_at,
@@ -148,12 +172,10 @@ def store(
     try:
         session.flush()
     except IntegrityError:
-        # A concurrent request stored the same results between our check and our insert.
+        # The owner holds these results already (stored before, or by a concurrent request).
         session.rollback()
-        existing = duplicate_of(session, incoming.envelope_digest, incoming.payload_digest)
-        if existing is None:
-            raise
-        raise Duplicate(existing) from None
+        refuse_duplicate(session, caller, owner, incoming.envelope_digest, incoming.payload_digest)
+        raise
     rows = [
         SubmissionVerdict(
             submission_id=submission.id,
@@ -184,6 +206,7 @@ def store(
             "source": submission.source,
             "digest": submission.envelope_digest,
             "keyid": submission.keyid,
+            "foreign_cpid": submission.foreign_cpid,
             "eligible": sorted({f"{r.guideline.name}/{v.target}" for r, v in verdicts if v.eligible}),
         },
     )
@@ -202,7 +225,7 @@ def evaluate(
     ]
 
 
-def _claim(session: Session, incoming: Incoming, now: datetime) -> None:
+def _claim(session: Session, caller: Actor, owner: str | None, incoming: Incoming, now: datetime) -> None:
     """Mark the challenge used; only one transaction can, whatever the timing."""
     assert incoming.challenge is not None
     claimed = session.execute(
@@ -212,5 +235,16 @@ def _claim(session: Session, incoming: Incoming, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        refuse_duplicate(session, incoming.envelope_digest, incoming.payload_digest)
+        refuse_duplicate(session, caller, owner, incoming.envelope_digest, incoming.payload_digest)
         raise Conflict("the challenge these results carry was used by another submission", slug="challenge-used")
+
+
+def _foreign_cpid(session: Session, incoming: Incoming) -> bool:
+    """Whether a product version of a vendor other than the results' owner (of any vendor, for
+    an anonymous upload) has the cpid the results name."""
+    if not incoming.cpid:
+        return False
+    query = select(ProductVersion.id).join(Product).where(ProductVersion.cpid == incoming.cpid)
+    if incoming.owner is not None:
+        query = query.where(Product.vendor_id != incoming.owner)
+    return session.scalar(query.limit(1)) is not None

@@ -35,8 +35,11 @@ def require_signed(policy: Policy, signed: bool) -> None:
         raise Unauthenticated(ANONYMOUS_DISABLED, slug="anonymous-disabled")
 
 
-def receive(session: Session, checked: Checked, policy: Policy, now: datetime) -> Submission:
-    """Store a checked upload: a signed one as its key's vendor's, an unsigned one as public."""
+def receive(session: Session, caller: Actor, checked: Checked, policy: Policy, now: datetime) -> Submission:
+    """Store a checked upload: a signed one as its key's vendor's, an unsigned one as public.
+
+    ``caller`` is who sent it (anonymous, as refstack-client, unless a token came with it): a
+    duplicate of a vendor's upload is named only to the vendor's members and the foundation."""
     if isinstance(checked.signer, SmallKey):
         raise Unauthenticated(checked.signer.refusal(), slug="unknown-key")
     key = None if checked.signer is None else _registered(session, checked.signer)
@@ -64,7 +67,7 @@ def receive(session: Session, checked: Checked, policy: Policy, now: datetime) -
     actor = Actor(None, label="refstack-client" if key is None else f"key:{key.fingerprint}")
     verdicts = store.evaluate(session, incoming, accepted_revisions(session, policy.accepted_guidelines))
     begin_writing(session)  # everything above only read: SQLite takes its write lock from here
-    return store.store(session, actor, incoming, verdicts, now)
+    return store.store(session, actor, incoming, verdicts, now, caller=caller)
 
 
 def _registered(session: Session, signer: keys.VendorKey) -> SigningKey:

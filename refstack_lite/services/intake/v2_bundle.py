@@ -89,7 +89,7 @@ def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: dat
     product = predicate["product"]
     version = _product_version(session, key.vendor_id, product.get("versionId"), product.get("cpid"))
     digests = (verified.envelope_digest, "sha256:" + hashlib.sha256(verified.payload).hexdigest())
-    challenge = _challenge(session, key.vendor_id, predicate["challenge"], started, digests, policy, now)
+    challenge = _challenge(session, actor, key.vendor_id, predicate["challenge"], started, digests, policy, now)
     if finished > now + store.CLOCK_SKEW:
         raise InvalidInput(
             f"the results say they finished at {predicate['finishedAt']}, which is in the future",
@@ -177,6 +177,7 @@ def _product_version(
 
 def _challenge(
     session: Session,
+    actor: Actor,
     vendor_id: str,
     nonce: str | None,
     started: datetime,
@@ -214,6 +215,6 @@ def _challenge(
             slug="started-before-challenge",
         )
     if challenge.used_at is not None:
-        store.refuse_duplicate(session, *digests)  # a replay is answered with the stored submission
+        store.refuse_duplicate(session, actor, vendor_id, *digests)  # a replay is answered with the stored one
         raise Conflict("the challenge the results carry was used by another submission", slug="challenge-used")
     return challenge
