@@ -25,6 +25,7 @@ from refstack_lite.api import (
     v2_guidelines,
     v2_keys,
     v2_products,
+    v2_programs,
     v2_submissions,
     v2_vendors,
 )
@@ -62,6 +63,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         v2_challenges,
         v2_submissions,
         v2_audit,
+        v2_programs,
         openapi,
     ):
         app.register_blueprint(module.bp)

@@ -403,6 +403,12 @@ def check_audit(world: World, actor: str, body: Any) -> None:
 Body = Mapping[str, Any] | Callable[[World], Mapping[str, Any]] | None
 
 
+def check_programs(world: World, actor: str, body: dict[str, Any]) -> None:
+    """Everyone sees the demo guideline's program and the guideline it accepts."""
+    program = body["items"][0] if "items" in body else body
+    assert (program["id"], [g["name"] for g in program["accepted"]]) == ("widgets", [DEMO_GUIDELINE])
+
+
 @dataclass(frozen=True)
 class Row:
     """One request. An expectation lists one status per actor, in ``ACTORS`` order
@@ -728,6 +734,9 @@ ROWS = [
     R("GET", "/v2/submissions/{SA}/evidence", "401 200 200 404 200 200"),
     # the audit trail
     R("GET", "/v2/audit", "401 403 403 403 200 200", check=check_audit),
+    # programs: public reads of what the imported guidelines define
+    R("GET", "/v2/programs", "200 200 200 200 200 200", check=check_programs),
+    R("GET", "/v2/programs/widgets", "200 200 200 200 200 200", check=check_programs),
 ]
 
 

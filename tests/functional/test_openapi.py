@@ -468,6 +468,9 @@ def test_guideline_answers(app: Flask, client: FlaskClient, check: Checker, demo
     response = client.get(f"/v2/guidelines/{names[0]}/tests?status=bogus")
     assert_problem(check, response, "get", "/v2/guidelines/{name}/tests", 400, "invalid-input")
     check(client.get("/v2/openapi.json"), "get", "/v2/openapi.json")
+    programs = check(client.get("/v2/programs"), "get", "/v2/programs")["items"]
+    check(client.get(f"/v2/programs/{programs[0]['id']}"), "get", "/v2/programs/{program_id}")
+    assert_problem(check, client.get("/v2/programs/nope"), "get", "/v2/programs/{program_id}", 404, "unknown-program")
     # Documented without security: these views never read a token, so even a bad one is ignored.
     assert client.get("/v2/guidelines", headers=bearer("rlt_nope")).status_code == 200
 

@@ -18,7 +18,12 @@ from refstack_lite import __version__
 from refstack_lite.api.bodies import SCHEMAS
 from refstack_lite.api.openapi.builders import ERRORS, JSON, PROBLEM_JSON, page_of, ref, string
 from refstack_lite.api.openapi.operations import NONE, declaration, ok, operation, query_param
-from refstack_lite.api.openapi.schemas import guideline_schemas, identity_schemas, submission_schemas
+from refstack_lite.api.openapi.schemas import (
+    certification_schemas,
+    guideline_schemas,
+    identity_schemas,
+    submission_schemas,
+)
 from refstack_lite.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 bp = Blueprint("v2_openapi", __name__, url_prefix="/v2")
@@ -102,7 +107,13 @@ def _openapi_path(rule: Rule) -> tuple[str, list[str]]:
 
 
 def _register_components(spec: APISpec) -> None:
-    for name, schema in {**SCHEMAS, **guideline_schemas(), **identity_schemas(), **submission_schemas()}.items():
+    for name, schema in {
+        **SCHEMAS,
+        **guideline_schemas(),
+        **identity_schemas(),
+        **submission_schemas(),
+        **certification_schemas(),
+    }.items():
         spec.components.schema(name, schema)
     spec.components.header(
         "Link", {"description": 'the next page as <url>; rel="next", when there is one', "schema": string()}

@@ -35,6 +35,7 @@ PATH_PARAMETERS = {
     "key_id": "the signing key's id",
     "token_id": "the API token's id",
     "submission_id": "the submission's id",
+    "program_id": "the program's id, e.g. powered-platform or dns",
 }
 GUIDELINE_NAME = {"name": "the guideline's name, e.g. 2020.06 or dns.2020.06"}
 USER_NAME = {"name": "the user's name"}

@@ -368,3 +368,33 @@ def submission_schemas() -> JSON:
             {"submission_id": string(), "digest": digest, "size": {"type": "integer"}, "uploaded_at": TIME}
         ),
     }
+
+
+def certification_schemas() -> JSON:
+    guideline = obj(
+        {
+            "name": string(),
+            "status": string(),
+            "digest": string(pattern="^sha256:[0-9a-f]{64}$"),
+            "revision": {"type": "integer", "minimum": 1},
+            "url": string(format="uri-reference"),
+        }
+    )
+    program = {
+        "id": string(description="stable: powered-platform, powered-compute, powered-object, dns, orchestration, ..."),
+        "name": string(description="the display name, e.g. OpenStack Powered Platform"),
+        "family": string(),
+        "target": string(),
+        "add_on": {"type": "boolean"},
+        "required_platform_components": {"type": "array", "items": string()},
+        "accepted_window": {"type": "integer", "minimum": 1},
+        "accepted": {"type": "array", "items": guideline, "description": "accepted now, newest first"},
+        "url": string(format="uri-reference"),
+    }
+    listed = {**guideline, "properties": {**guideline["properties"], "accepted": {"type": "boolean"}}}
+    listed["required"] = [*guideline["required"], "accepted"]
+    return {
+        "ProgramSummary": obj(program),
+        "ProgramList": obj({"items": {"type": "array", "items": ref("ProgramSummary")}}),
+        "Program": obj({**program, "guidelines": {"type": "array", "items": listed}}),
+    }
