@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -383,3 +384,81 @@ class SubmissionEvidence(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     uploaded_at: Mapped[datetime]
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class CertificationRequest(Base):
+    """A vendor's request to certify a product version under a program with one submission.
+
+    Only requests that passed every automatic check are stored (``checks`` keeps their results);
+    ``state`` follows ``certification.states``: ``pending`` until a reviewer decides or the
+    vendor withdraws. A decision is a conditional UPDATE on ``state = 'pending'``, so of two
+    reviewers deciding at once one changes the row and the other changes nothing (a 409).
+    """
+
+    __tablename__ = "certification_requests"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('pending', 'approved', 'denied', 'withdrawn')", name="ck_certification_requests_state"
+        ),
+        Index("ix_certification_requests_queue", "state", "requested_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="RESTRICT"), index=True)
+    product_version_id: Mapped[str] = mapped_column(ForeignKey("product_versions.id", ondelete="RESTRICT"), index=True)
+    program: Mapped[str] = mapped_column(String(100), index=True)
+    target: Mapped[str] = mapped_column(String(100))
+    guideline_revision_id: Mapped[int] = mapped_column(ForeignKey("guideline_revisions.id", ondelete="RESTRICT"))
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="RESTRICT"), index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime]
+    # [{"name": "submission-eligible", "passed": true, "detail": "..."}], in the order they ran
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawn_at: Mapped[datetime | None]
+
+    vendor: Mapped[Vendor] = relationship()
+    product_version: Mapped[ProductVersion] = relationship()
+    guideline_revision: Mapped[GuidelineRevision] = relationship()
+    submission: Mapped[Submission] = relationship()
+    requester: Mapped[User | None] = relationship(foreign_keys=[requested_by])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+
+
+class CertificationRecord(Base):
+    """The foundation's permission, made by approving a request: what it rests on, frozen.
+
+    Its status is not stored: ``certification.states.record_status`` computes it at read time
+    from the program's accepted window, the signing key, the vendor and the revocation below.
+    One record per request (the unique ``request_id``) even if an approval were replayed.
+    """
+
+    __tablename__ = "certifications"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    request_id: Mapped[str] = mapped_column(ForeignKey("certification_requests.id", ondelete="RESTRICT"), unique=True)
+    vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="RESTRICT"), index=True)
+    product_version_id: Mapped[str] = mapped_column(ForeignKey("product_versions.id", ondelete="RESTRICT"), index=True)
+    program: Mapped[str] = mapped_column(String(100), index=True)
+    guideline_name: Mapped[str] = mapped_column(String(100), index=True)
+    guideline_revision_id: Mapped[int] = mapped_column(ForeignKey("guideline_revisions.id", ondelete="RESTRICT"))
+    guideline_digest: Mapped[str] = mapped_column(String(64))
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="RESTRICT"), index=True)
+    submission_digest: Mapped[str] = mapped_column(String(71))
+    signing_key_id: Mapped[str | None] = mapped_column(ForeignKey("signing_keys.id", ondelete="RESTRICT"))
+    signer_fingerprint: Mapped[str] = mapped_column(String(64))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+    vendor: Mapped[Vendor] = relationship()
+    product_version: Mapped[ProductVersion] = relationship()
+    submission: Mapped[Submission] = relationship()
+    signing_key: Mapped[SigningKey | None] = relationship()
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
