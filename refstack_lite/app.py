@@ -21,6 +21,8 @@ from refstack_lite.api import (
     v1_results,
     v2_accounts,
     v2_audit,
+    v2_certification_requests,
+    v2_certifications,
     v2_challenges,
     v2_guidelines,
     v2_keys,
@@ -64,6 +66,8 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         v2_submissions,
         v2_audit,
         v2_programs,
+        v2_certification_requests,
+        v2_certifications,
         openapi,
     ):
         app.register_blueprint(module.bp)

@@ -61,6 +61,22 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "minProperties": 1,
         "additionalProperties": False,
     },
+    "NewCertificationRequest": {
+        "type": "object",
+        "properties": {
+            "product_version_id": {"type": "string", "minLength": 1, "maxLength": 36},
+            "program": {"type": "string", "minLength": 1, "maxLength": 100},
+            "submission_id": {"type": "string", "minLength": 1, "maxLength": 36},
+            "guideline": {"type": "string", "minLength": 1, "maxLength": 100},
+        },
+        "required": ["product_version_id", "program", "submission_id"],
+        "additionalProperties": False,
+    },
+    "Approval": {
+        "type": "object",
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 10_000}},
+        "additionalProperties": False,
+    },
     "Denial": {
         "type": "object",
         "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 10_000}},

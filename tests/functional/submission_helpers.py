@@ -83,7 +83,8 @@ class Vendor:
         now = datetime.now(UTC).replace(microsecond=0)
         base = bundle.Results(
             guideline_id=GUIDELINE,
-            guideline_digest=self.digests[GUIDELINE],
+            # a vendor set up without 2020.06 names its own guideline in ``changes``
+            guideline_digest=self.digests.get(GUIDELINE, ""),
             target="platform",
             started_at=now - timedelta(minutes=2),  # within the clock skew allowed before the challenge
             finished_at=now,

@@ -114,7 +114,9 @@ class Builder:
     def key(self, actor: str, vendor: str, private: keys.PrivateKey) -> str:
         return str(self(actor, "POST", f"/v2/vendors/{vendor}/keys", self.challenge(actor, vendor, private))["id"])
 
-    def bundle(self, actor: str, vendor: str, private: keys.PrivateKey, digest: str, run: int) -> bytes:
+    def bundle(
+        self, actor: str, vendor: str, private: keys.PrivateKey, digest: str, run: int, version: str | None = None
+    ) -> bytes:
         """A signed run of the vendor's against the small demo guideline (``run`` tells runs apart,
         and run 0 passes every required test), with evidence. A small guideline keeps the world's
         rows few: each cell copies all of them."""
@@ -128,7 +130,9 @@ class Builder:
             finished_at=now,
             runner={"refstack-lite-client": "0.1.0"},
             passed=tuple(demo_required()[run:]),
-            cpid=f"cpid-lab-{run}",  # no version has it: deleting versions stays possible
+            # no version has the cpid: deleting versions stays possible; ``version`` names one
+            cpid=None if version else f"cpid-lab-{run}",
+            product_version_id=version,
             challenge=nonce,
             evidence_digest="sha256:" + hashlib.sha256(EVIDENCE).hexdigest(),
         )
@@ -194,6 +198,12 @@ def build_world(app: Flask, state: str) -> World:
     )
     assert evidence.status_code == 201, evidence.get_data(as_text=True)
     sb = call.submit("member_b", call.bundle("member_b", b, key_b, digest, 1))
+    # B's certified submission, a pending request and a certification of its public version
+    sc = call.submit("member_b", call.bundle("member_b", b, key_b, digest, 0, version=vb))
+    ask = {"product_version_id": vb, "program": DEMO_TARGET, "submission_id": sc}
+    rb = call("member_b", "POST", "/v2/certification-requests", ask)["id"]
+    approved = call("member_b", "POST", "/v2/certification-requests", ask)["id"]
+    cb = call("reviewer", "POST", f"/v2/certification-requests/{approved}/approve", {})["id"]
     next_bundle = call.bundle("member_a", a, key_a, digest, 2)
 
     if state in ("pending", "official"):
@@ -202,7 +212,7 @@ def build_world(app: Flask, state: str) -> World:
         call("admin", "POST", f"/v2/vendors/{a}/approve")
         call("owner_a", "PATCH", f"/v2/products/{pp}", {"public": True})
     ids = {"A": a, "B": b, "PA": pa, "PP": pp, "PB": pb, "VA": va, "VP": vp, "VB": vb, "KA": ka, "KB": kb}
-    ids.update(SA=sa, SB=sb, T_owner_a=spare["owner_a"])
+    ids.update(SA=sa, SB=sb, SC=sc, RB=rb, CB=cb, T_owner_a=spare["owner_a"])
     return World(state, tokens, ids, own, spare, next_key, next_key["public_key"], next_bundle)
 
 
@@ -384,7 +394,7 @@ def check_key(world: World, actor: str, body: Any) -> None:
 
 def check_submissions(world: World, actor: str, body: Any) -> None:
     """Each vendor's members see its submissions; the foundation sees all."""
-    expected = {"owner_a": {"SA"}, "member_a": {"SA"}, "member_b": {"SB"}}.get(actor, {"SA", "SB"})
+    expected = {"owner_a": {"SA"}, "member_a": {"SA"}, "member_b": {"SB", "SC"}}.get(actor, {"SA", "SB", "SC"})
     assert {s["id"] for s in items(body)} == {world.ids[name] for name in expected}
 
 
@@ -401,6 +411,17 @@ def check_audit(world: World, actor: str, body: Any) -> None:
 # --- the table -------------------------------------------------------------------------------------------
 
 Body = Mapping[str, Any] | Callable[[World], Mapping[str, Any]] | None
+
+
+def check_requests(world: World, actor: str, body: Any) -> None:
+    """B's members and the foundation see B's two requests, the others none."""
+    expected = 2 if actor in INSIDERS_B else 0
+    assert len(body["items"]) == expected
+
+
+def check_certifications(world: World, actor: str, body: Any) -> None:
+    """B's certification of a public product is seen by everyone, active."""
+    assert [(c["id"], c["status"]) for c in body["items"]] == [(world.ids["CB"], "active")]
 
 
 def check_programs(world: World, actor: str, body: dict[str, Any]) -> None:
@@ -734,6 +755,29 @@ ROWS = [
     R("GET", "/v2/submissions/{SA}/evidence", "401 200 200 404 200 200"),
     # the audit trail
     R("GET", "/v2/audit", "401 403 403 403 200 200", check=check_audit),
+    # certification: B's members ask; foundation reviewers decide and revoke; records of public
+    # products are public
+    R(
+        "POST",
+        "/v2/certification-requests",
+        "401 403 403 201 403 403",
+        body=lambda w: {"product_version_id": w.ids["VB"], "program": DEMO_TARGET, "submission_id": w.ids["SC"]},
+    ),
+    R(
+        "POST",
+        "/v2/certification-requests",
+        "401 400:checks-failed 400:checks-failed 404 403 403",
+        body=lambda w: {"product_version_id": w.ids["VA"], "program": DEMO_TARGET, "submission_id": w.ids["SA"]},
+        note="A's submission names no version of A's",
+    ),
+    R("GET", "/v2/certification-requests", "401 200 200 200 200 200", check=check_requests),
+    R("GET", "/v2/certification-requests/{RB}", "401 404 404 200 200 200"),
+    R("POST", "/v2/certification-requests/{RB}/withdraw", "401 404 404 200 403 403"),
+    R("POST", "/v2/certification-requests/{RB}/approve", "401 404 404 403 201 201", body={}),
+    R("POST", "/v2/certification-requests/{RB}/deny", "401 404 404 403 200 200", body={"reason": "no"}),
+    R("GET", "/v2/certifications", "200 200 200 200 200 200", check=check_certifications),
+    R("GET", "/v2/certifications/{CB}", "200 200 200 200 200 200"),
+    R("POST", "/v2/certifications/{CB}/revoke", "401 403 403 403 200 200", body={"reason": "misuse"}),
     # programs: public reads of what the imported guidelines define
     R("GET", "/v2/programs", "200 200 200 200 200 200", check=check_programs),
     R("GET", "/v2/programs/widgets", "200 200 200 200 200 200", check=check_programs),

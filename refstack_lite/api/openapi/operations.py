@@ -36,6 +36,8 @@ PATH_PARAMETERS = {
     "token_id": "the API token's id",
     "submission_id": "the submission's id",
     "program_id": "the program's id, e.g. powered-platform or dns",
+    "request_id": "the certification request's id",
+    "certification_id": "the certification's id",
 }
 GUIDELINE_NAME = {"name": "the guideline's name, e.g. 2020.06 or dns.2020.06"}
 USER_NAME = {"name": "the user's name"}

@@ -393,7 +393,57 @@ def certification_schemas() -> JSON:
     }
     listed = {**guideline, "properties": {**guideline["properties"], "accepted": {"type": "boolean"}}}
     listed["required"] = [*guideline["required"], "accepted"]
+    named = obj({"id": string(), "name": string()})
+    check = obj({"name": string(), "passed": {"type": "boolean"}, "detail": string()})
+    request = obj(
+        {
+            "id": string(),
+            "state": {"enum": ["pending", "approved", "denied", "withdrawn"]},
+            "program": string(),
+            "target": string(),
+            "vendor": named,
+            "product": named,
+            "product_version": obj({"id": string(), "version": string()}),
+            "guideline": obj({"name": string(), "revision": {"type": "integer"}, "digest": string()}),
+            "submission_id": string(),
+            "requested_by": nullable(string()),
+            "requested_at": TIME,
+            "checks": {"type": "array", "items": check},
+            "reviewer": nullable(string()),
+            "decided_at": TIME_OR_NULL,
+            "reason": nullable(string()),
+            "withdrawn_at": TIME_OR_NULL,
+            "url": string(format="uri-reference"),
+            "review": {"type": "object", "description": "the foundation's view: verdict, tests, keys, digests"},
+        },
+        optional=("review",),
+    )
+    certification = obj(
+        {
+            "id": string(),
+            "status": {"enum": ["active", "expired", "suspended", "revoked"]},
+            "status_since": TIME_OR_NULL,
+            "status_reasons": {"type": "array", "items": string()},
+            "program": string(),
+            "vendor": named,
+            "product": named,
+            "product_version": obj({"id": string(), "version": string()}),
+            "guideline": obj({"name": string(), "digest": string()}),
+            "submission": obj({"id": string(), "digest": string()}),
+            "signer_fingerprint": string(),
+            "request_id": string(),
+            "reviewer": nullable(string()),
+            "decided_at": TIME,
+            "revoked_at": TIME_OR_NULL,
+            "revocation_reason": nullable(string()),
+            "url": string(format="uri-reference"),
+        }
+    )
     return {
+        "CertificationRequest": request,
+        "CertificationRequestList": obj({"items": {"type": "array", "items": ref("CertificationRequest")}}),
+        "Certification": certification,
+        "CertificationList": obj({"items": {"type": "array", "items": ref("Certification")}}),
         "ProgramSummary": obj(program),
         "ProgramList": obj({"items": {"type": "array", "items": ref("ProgramSummary")}}),
         "Program": obj({**program, "guidelines": {"type": "array", "items": listed}}),

@@ -1,0 +1,114 @@
+"""Certification records: their status now, computed from facts, and revocation by the foundation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from refstack_lite.api.auth import current_actor
+from refstack_lite.api.bodies import iso, json_body
+from refstack_lite.api.openapi.operations import OPTIONAL, REQUIRED, ok, operation, query_param
+from refstack_lite.api.v2_programs import window
+from refstack_lite.certification import catalog, records, states
+from refstack_lite.certification.programs import Program
+from refstack_lite.db import get_session
+from refstack_lite.errors import InvalidInput
+from refstack_lite.models import CertificationRecord
+
+bp = Blueprint("v2_certifications", __name__, url_prefix="/v2/certifications")
+STATUSES = tuple(s.value for s in states.RecordStatus)
+
+
+def _programs() -> dict[str, Program]:
+    return {p.id: p for p in catalog.programs(get_session(), window())}
+
+
+def record_json(record: CertificationRecord, status: states.Status) -> dict[str, Any]:
+    version = record.product_version
+    return {
+        "id": record.id,
+        "status": status.status.value,
+        "status_since": iso(status.since),
+        "status_reasons": list(status.reasons),
+        "program": record.program,
+        "vendor": {"id": record.vendor.id, "name": record.vendor.name},
+        "product": {"id": version.product.id, "name": version.product.name},
+        "product_version": {"id": version.id, "version": version.version},
+        "guideline": {"name": record.guideline_name, "digest": "sha256:" + record.guideline_digest},
+        "submission": {"id": record.submission_id, "digest": record.submission_digest},
+        "signer_fingerprint": record.signer_fingerprint,
+        "request_id": record.request_id,
+        "reviewer": None if record.reviewer is None else record.reviewer.name,
+        "decided_at": iso(record.decided_at),
+        "revoked_at": iso(record.revoked_at),
+        "revocation_reason": record.revocation_reason,
+        "url": url_for("v2_certifications.get_certification", certification_id=record.id),
+    }
+
+
+@bp.get("")
+@operation(
+    "listCertifications",
+    "certification",
+    "Certifications the caller may see, with their status now (computed from facts)",
+    ok("the certifications", "CertificationList"),
+    auth=OPTIONAL,
+    query=(
+        query_param("vendor", "only this vendor's"),
+        query_param("product", "only this product's"),
+        query_param("product_version", "only this product version's"),
+        query_param("program", "only under this program"),
+        query_param("guideline", "only resting on this guideline, e.g. 2020.06"),
+        query_param("status", "only in this status now", {"enum": list(STATUSES)}),
+    ),
+)
+def list_certifications() -> Response:
+    status = request.args.get("status")
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    filters = records.Filters(
+        vendor_id=request.args.get("vendor"),
+        product_id=request.args.get("product"),
+        product_version_id=request.args.get("product_version"),
+        program=request.args.get("program"),
+        guideline=request.args.get("guideline"),
+        status=status,
+    )
+    found = records.listing(get_session(), current_actor(), filters, _programs())
+    return jsonify({"items": [record_json(r, s) for r, s in found]})
+
+
+@bp.get("/<certification_id>")
+@operation(
+    "getCertification",
+    "certification",
+    "One certification with its status now",
+    ok("the certification", "Certification"),
+    auth=OPTIONAL,
+)
+def get_certification(certification_id: str) -> Response:
+    record = records.get(get_session(), current_actor(), certification_id)
+    return jsonify(record_json(record, records.status(record, _programs())))
+
+
+@bp.post("/<certification_id>/revoke")
+@operation(
+    "revokeCertification",
+    "certification",
+    "Revoke a certification with a reason (foundation reviewers and admins); a revoked one takes no action",
+    ok("the certification, revoked", "Certification"),
+    auth=REQUIRED,
+    errors=(403, 409),
+    body="Denial",
+)
+def revoke(certification_id: str) -> Response:
+    actor = current_actor()
+    body = json_body("Denial")
+    session = get_session()
+    record = records.get(session, actor, certification_id)
+    programs = _programs()
+    status = records.revoke(session, actor, record, body["reason"], datetime.now(UTC), programs)
+    session.commit()
+    return jsonify(record_json(record, status))

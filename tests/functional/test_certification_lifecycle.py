@@ -1,0 +1,122 @@
+"""The certification lifecycle over HTTP with the real guidelines, on SQLite and PostgreSQL:
+request, review, records whose status follows the facts at once."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.functional.api_helpers import ok, refused
+from tests.functional.certification_helpers import certification_world
+from tests.identity import bearer
+
+
+def test_importing_a_newer_guideline_expires_the_oldest_certification_at_once(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2019.06", "2019.11")
+    old, new = world.certify("2019.06"), world.certify("2019.11")
+    assert [world.certification(c)["status"] for c in (old, new)] == ["active", "active"]
+    world.import_("2020.06")
+    expired, active = world.certification(old), world.certification(new)
+    assert (expired["status"], active["status"]) == ("expired", "active")
+    assert expired["status_since"] is not None
+    listed = ok(client.get("/v2/certifications?status=expired", headers=bearer(world.admin)))["items"]
+    assert [c["id"] for c in listed] == [old]
+    assert expired["guideline"]["name"] == "2019.06"
+    assert expired["guideline"]["digest"] == world.digests["2019.06"]
+
+
+def test_a_request_waits_for_review_and_the_approval_makes_the_record(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2020.06")
+    submission = world.submit("2020.06")
+    created = ok(world.ask(submission), 201)
+    assert created["state"] == "pending"
+    assert [c["name"] for c in created["checks"]] == [
+        "submission-eligible",
+        "signed-by-active-vendor-key",
+        "guideline-accepted",
+        "vendor-official",
+        "product-version-matches",
+        "platform-components",
+    ]
+    assert all(c["passed"] for c in created["checks"])
+    shown = ok(client.get(created["url"], headers=bearer(world.reviewer)))
+    review = shown["review"]
+    assert review["verdict"]["eligible"] is True
+    assert review["signer"]["fingerprint"].startswith("SHA256:")
+    assert review["submission"]["challenge"]["nonce"]
+    assert review["failed_tests"]
+    record = ok(world.approve(created["id"]), 201)
+    assert (record["status"], record["program"], record["reviewer"]) == ("active", "powered-platform", "rita")
+    assert record["submission"]["id"] == submission
+    assert record["signer_fingerprint"] == review["signer"]["fingerprint"]
+    assert ok(client.get(created["url"], headers=bearer(world.vendor.token)))["state"] == "approved"
+    actions = [e["action"] for e in ok(client.get("/v2/audit", headers=bearer(world.admin)))["items"]]
+    assert {"certification-request.create", "certification-request.approve", "certification.create"} <= set(actions)
+
+
+def test_a_second_decision_is_a_409_and_changes_nothing(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2020.06")
+    request_id = world.request(world.submit("2020.06"))
+    ok(world.approve(request_id), 201)
+    url = f"/v2/certification-requests/{request_id}"
+    refused(app, client, "POST", url + "/approve", 409, "request-already-decided", json={}, headers=bearer(world.admin))
+    body = {"reason": "too late"}
+    refused(app, client, "POST", url + "/deny", 409, "request-already-decided", json=body, headers=bearer(world.admin))
+    refused(app, client, "POST", url + "/withdraw", 409, "request-already-decided", headers=bearer(world.vendor.token))
+
+
+def test_a_withdrawn_request_cannot_be_decided(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2020.06")
+    request_id = world.request(world.submit("2020.06"))
+    url = f"/v2/certification-requests/{request_id}"
+    assert ok(client.post(url + "/withdraw", headers=bearer(world.vendor.token)))["state"] == "withdrawn"
+    refused(app, client, "POST", url + "/approve", 409, "request-withdrawn", json={}, headers=bearer(world.reviewer))
+
+
+def test_denial_needs_a_reason_and_is_kept(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2020.06")
+    request_id = world.request(world.submit("2020.06"))
+    url = f"/v2/certification-requests/{request_id}"
+    refused(app, client, "POST", url + "/deny", 400, "schema-violation", json={}, headers=bearer(world.reviewer))
+    denied = ok(client.post(url + "/deny", json={"reason": "evidence missing"}, headers=bearer(world.reviewer)))
+    assert (denied["state"], denied["reason"], denied["reviewer"]) == ("denied", "evidence missing", "rita")
+
+
+def test_revoking_with_a_reason_and_no_action_on_a_revoked_one(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2020.06")
+    cert = world.certify("2020.06")
+    url = f"/v2/certifications/{cert}/revoke"
+    refused(app, client, "POST", url, 403, "forbidden", json={"reason": "x"}, headers=bearer(world.vendor.token))
+    revoked = ok(client.post(url, json={"reason": "trademark misuse"}, headers=bearer(world.reviewer)))
+    assert (revoked["status"], revoked["status_reasons"]) == ("revoked", ["trademark misuse"])
+    refused(
+        app, client, "POST", url, 409, "certification-revoked", json={"reason": "again"}, headers=bearer(world.admin)
+    )
+
+
+def test_a_compromised_key_suspends_what_it_signed_after_the_compromise(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2020.06")
+    cert = world.certify("2020.06")
+    key_url = f"/v2/vendors/{world.vendor.id}/keys/{world.vendor.key_id}/revoke"
+    body = {"reason": "leaked", "compromised_since": "2020-01-01T00:00:00Z"}
+    ok(client.post(key_url, json=body, headers=bearer(world.vendor.token)))
+    found = world.certification(cert)
+    assert found["status"] == "suspended"
+    assert "compromised" in found["status_reasons"][0]
+
+
+def test_a_vendor_no_longer_official_suspends_its_certifications(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2020.06")
+    cert = world.certify("2020.06")
+    from refstack_lite.db import get_session
+    from refstack_lite.models import Vendor
+
+    with app.app_context():
+        session = get_session()
+        vendor = session.get(Vendor, world.vendor.id)
+        assert vendor is not None
+        vendor.status = "pending"
+        session.commit()
+    found = world.certification(cert)
+    assert found["status"] == "suspended"
+    assert "no longer official" in found["status_reasons"][0]
