@@ -72,6 +72,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["product_version_id", "program", "submission_id"],
         "additionalProperties": False,
     },
+    "RequestDenial": {
+        "type": "object",
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 10_000}},
+        "required": ["reason"],
+        "additionalProperties": False,
+    },
+    "CertificationRevocation": {
+        "type": "object",
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 10_000}},
+        "required": ["reason"],
+        "additionalProperties": False,
+    },
     "Approval": {
         "type": "object",
         "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 10_000}},

@@ -223,11 +223,11 @@ def approve(request_id: str) -> tuple[Response, int]:
     ok("the request", "CertificationRequest"),
     auth=REQUIRED,
     errors=(403, 409),
-    body="Denial",
+    body="RequestDenial",
 )
 def deny(request_id: str) -> Response:
     actor = current_actor()
-    body = json_body("Denial")
+    body = json_body("RequestDenial")
     session = get_session()
     found = requests.get(session, actor, request_id)
     requests.deny(session, actor, found, body["reason"], datetime.now(UTC))

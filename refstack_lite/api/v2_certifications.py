@@ -101,11 +101,11 @@ def get_certification(certification_id: str) -> Response:
     ok("the certification, revoked", "Certification"),
     auth=REQUIRED,
     errors=(403, 409),
-    body="Denial",
+    body="CertificationRevocation",
 )
 def revoke(certification_id: str) -> Response:
     actor = current_actor()
-    body = json_body("Denial")
+    body = json_body("CertificationRevocation")
     session = get_session()
     record = records.get(session, actor, certification_id)
     programs = _programs()
