@@ -117,7 +117,7 @@ def review_json(r: CertificationRequest) -> dict[str, Any]:
     " automatic check runs at once and a failing request is refused with all failed checks",
     created("the request, pending review, with its checks", "CertificationRequest"),
     auth=REQUIRED,
-    errors=(403,),
+    errors=(403, 404),
     body="NewCertificationRequest",
 )
 def create_request() -> tuple[Response, int]:

@@ -29,6 +29,7 @@ from refstack_lite.api.openapi import operations as decl
 from refstack_lite.db import get_session
 from refstack_lite.guideline_sources import Document
 from tests.functional.api_helpers import PROBLEM, PROBLEM_TYPE
+from tests.functional.certification_helpers import certification_world
 from tests.functional.submission_helpers import ready_vendor
 from tests.identity import bearer, make_user
 
@@ -506,6 +507,31 @@ def test_submission_answers(app: Flask, client: FlaskClient, check: Checker) -> 
         409,
         "duplicate",
     )
+
+
+def test_certification_answers(app: Flask, client: FlaskClient, check: Checker) -> None:
+    world = certification_world(app, client, "2020.06")
+    requests, one = "/v2/certification-requests", "/v2/certification-requests/{request_id}"
+    submission = world.submit("2020.06")
+    ask = {"product_version_id": world.vendor.version_id, "program": "powered-platform", "submission_id": submission}
+    vendor, reviewer = bearer(world.vendor.token), bearer(world.reviewer)
+    created = check(client.post(requests, json=ask, headers=vendor), "post", requests)
+    check(client.get(requests, headers=reviewer), "get", requests)
+    check(client.get(created["url"], headers=reviewer), "get", one)
+    record = check(client.post(created["url"] + "/approve", json={}, headers=reviewer), "post", one + "/approve")
+    response = client.post(created["url"] + "/deny", json={"reason": "no"}, headers=reviewer)
+    assert_problem(check, response, "post", one + "/deny", 409, "request-already-decided")
+    other = check(client.post(requests, json=ask, headers=vendor), "post", requests)
+    check(client.post(other["url"] + "/withdraw", headers=vendor), "post", one + "/withdraw")
+    third = check(client.post(requests, json=ask, headers=vendor), "post", requests)
+    check(client.post(third["url"] + "/deny", json={"reason": "no"}, headers=reviewer), "post", one + "/deny")
+    response = client.post(requests, json={**ask, "program": "dns"}, headers=vendor)
+    assert_problem(check, response, "post", requests, 404, "unknown-program")
+    certs, cert = "/v2/certifications", "/v2/certifications/{certification_id}"
+    check(client.get(certs), "get", certs)
+    check(client.get(record["url"]), "get", cert)
+    revoked = client.post(record["url"] + "/revoke", json={"reason": "misuse"}, headers=reviewer)
+    check(revoked, "post", cert + "/revoke")
 
 
 def test_unusable_characters_in_a_path_or_query_are_a_documented_400_everywhere(
