@@ -11,7 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.functional.api_helpers import add_member, assert_problem, new_vendor, ok, refused
-from tests.functional.certification_helpers import World, certification_world
+from tests.functional.certification_helpers import World, certification_world, required
+from tests.functional.test_v1_results import body as body_v1
+from tests.functional.test_v1_results import items, raw, signed, uploaded
 from tests.identity import bearer, make_user
 
 REQUESTS = "/v2/certification-requests"
@@ -160,3 +162,24 @@ def test_two_reviewers_at_once_give_one_decision_and_one_409(
     assert state == winner
     certifications = ok(client.get("/v2/certifications", headers=bearer(world.admin)))["items"]
     assert len(certifications) == (1 if winner == "approved" else 0)
+
+
+def test_a_signed_refstack_upload_names_its_guideline_in_the_request(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2020.06")
+    token = bearer(world.vendor.token)
+    version = ok(
+        client.post(
+            f"/v2/products/{world.vendor.product_id}/versions",
+            json={"version": "cloud", "cpid": "cloud-1"},
+            headers=token,
+        ),
+        201,
+    )["id"]
+    document = body_v1(items(required("2020.06", "platform")), cpid="cloud-1")
+    data = raw(document)
+    test_id = uploaded(client, data, signed(data, world.vendor.key))
+    ask = ask_body(world, test_id, product_version_id=version)
+    refused(app, client, "POST", REQUESTS, 400, "guideline-required", json=ask, headers=token)
+    created = ok(client.post(REQUESTS, json={**ask, "guideline": "2020.06"}, headers=token), 201)
+    assert (created["guideline"]["name"], created["state"]) == ("2020.06", "pending")
+    assert all(c["passed"] for c in created["checks"])
