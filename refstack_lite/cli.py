@@ -19,6 +19,7 @@ from refstack_lite import demo as demo_data
 from refstack_lite import guideline_registry as registry
 from refstack_lite import migrate
 from refstack_lite.app import create_app
+from refstack_lite.certification import status_changes
 from refstack_lite.config import Settings
 from refstack_lite.db import engine_of, get_session
 from refstack_lite.errors import ConfigError, RequestRefused, SourceUnavailable
@@ -115,15 +116,21 @@ def guidelines_import(sources: tuple[str, ...], show_warnings: bool) -> None:
 def _import(app: Flask, documents: list[Document], show_warnings: bool) -> None:
     with app.app_context():
         session = get_session()
+        window = app.config["SETTINGS"].accepted_guidelines
+        now = datetime.now(UTC)
+        before = status_changes.statuses(session, window)
         try:
-            outcomes = registry.import_documents(session, documents, datetime.now(UTC))
+            outcomes = registry.import_documents(session, documents, now)
         except registry.ImportRefused as err:
             for refused in err.refused:
                 click.echo(f"refused   {refused.document.source}", err=True)
                 for problem in refused.problems:
                     click.echo(f"    {problem}", err=True)
             raise click.ClickException(f"{err}; nothing was stored") from err
+        changed = status_changes.record(session, _console(), before, window, now)
         session.commit()
+    for record_id, old, new in changed:
+        click.echo(f"certification {record_id}: {old} -> {new}")
     for o in outcomes:
         warned = f", {len(o.warnings)} warning(s)" if o.warnings else ""
         click.echo(f"{o.action:<9} {o.name} revision {o.revision} sha256:{o.digest[:16]}…{warned}")

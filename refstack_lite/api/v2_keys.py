@@ -14,6 +14,8 @@ from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, json_body, parse_time
 from refstack_lite.api.openapi.operations import OPTIONAL, REQUIRED, created, ok, operation, paginated
 from refstack_lite.api.pagination import page
+from refstack_lite.api.v2_programs import window as window_setting
+from refstack_lite.certification import status_changes
 from refstack_lite.db import get_session
 from refstack_lite.errors import InvalidInput
 from refstack_lite.models import SigningKey, Vendor
@@ -161,6 +163,9 @@ def revoke_key(vendor_id: str, key_id: str) -> Response:
     since = parse_time(body["compromised_since"], "$.compromised_since") if "compromised_since" in body else None
     session = get_session()
     key = signing_keys.get(session, actor, vendor, key_id)
-    key = signing_keys.revoke(session, actor, key, datetime.now(UTC), body["reason"], since)
+    now, window = datetime.now(UTC), window_setting()
+    before = status_changes.statuses(session, window)
+    key = signing_keys.revoke(session, actor, key, now, body["reason"], since)
+    status_changes.record(session, actor, before, window, now)
     session.commit()
     return jsonify(key_json(key))

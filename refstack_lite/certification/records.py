@@ -51,7 +51,7 @@ def status(record: CertificationRecord, programs: dict[str, Program]) -> states.
     )
 
 
-def _loaded(query: Select[CertificationRecord]) -> Select[CertificationRecord]:
+def loaded(query: Select[CertificationRecord]) -> Select[CertificationRecord]:
     return query.options(
         joinedload(CertificationRecord.vendor),
         joinedload(CertificationRecord.signing_key),
@@ -76,7 +76,7 @@ def listing(
 ) -> list[tuple[CertificationRecord, states.Status]]:
     """Records the actor may see (as their products: public ones of official vendors, members
     their vendors' too, the foundation all), oldest decision first, with their status now."""
-    query = _loaded(select(CertificationRecord)).join(ProductVersion)
+    query = loaded(select(CertificationRecord)).join(ProductVersion)
     if filters.vendor_id is not None:
         query = query.where(CertificationRecord.vendor_id == filters.vendor_id)
     if filters.product_id is not None:
@@ -93,7 +93,7 @@ def listing(
 
 
 def get(session: Session, actor: Actor, record_id: str) -> CertificationRecord:
-    record = session.scalar(_loaded(select(CertificationRecord).where(CertificationRecord.id == record_id)))
+    record = session.scalar(loaded(select(CertificationRecord).where(CertificationRecord.id == record_id)))
     if record is None:
         raise NotFound(f"no certification {record_id!r}")
     if not products.is_visible(session, actor, record.product_version.product):
@@ -104,7 +104,7 @@ def get(session: Session, actor: Actor, record_id: str) -> CertificationRecord:
 def of_version(session: Session, version_id: str) -> list[CertificationRecord]:
     return list(
         session.scalars(
-            _loaded(select(CertificationRecord)).where(CertificationRecord.product_version_id == version_id)
+            loaded(select(CertificationRecord)).where(CertificationRecord.product_version_id == version_id)
         ).unique()
     )
 

@@ -3,9 +3,13 @@ request, review, records whose status follows the facts at once."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from refstack_lite.cli import main
 from refstack_lite.db import get_session
 from refstack_lite.models import Vendor
 from tests.functional.api_helpers import ok, refused
@@ -25,6 +29,23 @@ def test_importing_a_newer_guideline_expires_the_oldest_certification_at_once(ap
     assert [c["id"] for c in listed] == [old]
     assert expired["guideline"]["name"] == "2019.06"
     assert expired["guideline"]["digest"] == world.digests["2019.06"]
+
+
+def status_events(client: FlaskClient, admin: str) -> list[tuple[str, str, str]]:
+    events = ok(client.get("/v2/audit?action=certification.status", headers=bearer(admin)))["items"]
+    return [(e["subject"]["id"], e["before"]["status"], e["after"]["status"]) for e in events]
+
+
+def test_an_import_that_expires_a_certification_says_so_and_audits_it(
+    app: Flask, client: FlaskClient, cli: CliRunner, interop_dir: Path
+) -> None:
+    world = certification_world(app, client, "2019.06", "2019.11")
+    old, new = world.certify("2019.06"), world.certify("2019.11")
+    result = cli.invoke(main, ["guidelines", "import", str(interop_dir / "2020.06.json")])
+    assert result.exit_code == 0, result.output
+    assert f"certification {old}: active -> expired" in result.output
+    assert new not in result.output
+    assert status_events(client, world.admin) == [(old, "active", "expired")]
 
 
 def test_a_request_waits_for_review_and_the_approval_makes_the_record(app: Flask, client: FlaskClient) -> None:
@@ -105,6 +126,7 @@ def test_a_compromised_key_suspends_what_it_signed_after_the_compromise(app: Fla
     found = world.certification(cert)
     assert found["status"] == "suspended"
     assert "compromised" in found["status_reasons"][0]
+    assert status_events(client, world.admin) == [(cert, "active", "suspended")]
     # the foundation finds what waits for review
     listed = ok(client.get("/v2/certifications?status=suspended", headers=bearer(world.admin)))["items"]
     assert [c["id"] for c in listed] == [cert]
