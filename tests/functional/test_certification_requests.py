@@ -66,7 +66,7 @@ def test_another_product_version_than_the_submission_names(app: Flask, client: F
     assert refused_checks(world, body) == ["product-version-matches"]
 
 
-def test_a_submission_signed_with_a_key_retired_before_it_came_is_refused(app: Flask, client: FlaskClient) -> None:
+def test_a_submission_signed_with_a_key_compromised_before_it_came_is_refused(app: Flask, client: FlaskClient) -> None:
     world = certification_world(app, client, "2020.06")
     submission = world.submit("2020.06")
     url = f"/v2/vendors/{world.vendor.id}/keys/{world.vendor.key_id}/revoke"
