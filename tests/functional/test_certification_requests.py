@@ -183,3 +183,15 @@ def test_a_signed_refstack_upload_names_its_guideline_in_the_request(app: Flask,
     created = ok(client.post(REQUESTS, json={**ask, "guideline": "2020.06"}, headers=token), 201)
     assert (created["guideline"]["name"], created["state"]) == ("2020.06", "pending")
     assert all(c["passed"] for c in created["checks"])
+
+
+def test_the_queue_is_oldest_first_and_filtered(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2020.06")
+    first, second = world.request(world.submit("2020.06")), world.request(world.submit("2020.06"))
+    ok(client.post(f"{REQUESTS}/{second}/withdraw", headers=bearer(world.vendor.token)))
+    reviewer = bearer(world.reviewer)
+    assert [r["id"] for r in ok(client.get(REQUESTS, headers=reviewer))["items"]] == [first, second]
+    pending = ok(client.get(f"{REQUESTS}?state=pending&program=powered-platform", headers=reviewer))["items"]
+    assert [r["id"] for r in pending] == [first]
+    assert ok(client.get(f"{REQUESTS}?program=dns", headers=reviewer))["items"] == []
+    refused(app, client, "GET", f"{REQUESTS}?state=done", 400, "invalid-input", headers=reviewer)
