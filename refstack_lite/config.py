@@ -36,6 +36,9 @@ class Settings:
     public_url: str | None = None
     # How many reverse proxies in front of the server set X-Forwarded-*; 0 trusts none.
     trusted_proxies: int = 0
+    # The Redis server of the job queue (``redis://host:port/db``); None runs jobs inline, in the
+    # command or request that starts them (the embedded demo and the tests).
+    redis_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +73,7 @@ class Settings:
                 f"that set X-Forwarded-* (a whole number from 0 to {MAX_TRUSTED_PROXIES}), not {proxies!r}"
             )
         return cls(
+            redis_url=_redis_url(env.get("REFSTACK_LITE_REDIS_URL", "")),
             public_url=_public_url(env.get("REFSTACK_LITE_PUBLIC_URL", ""), production),
             trusted_proxies=int(proxies),
             challenge_hours=int(hours),
@@ -114,6 +118,17 @@ def _public_url(raw: str, production: bool) -> str | None:
     ):
         raise refusal
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _redis_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(
+            "REFSTACK_LITE_REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 "
+            f"(redis://, rediss:// or unix://), not {raw!r}"
+        )
+    return raw
 
 
 def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:

@@ -1,0 +1,145 @@
+"""A new revision of a guideline re-evaluates the stored submissions against it (issue 12, 5a):
+new verdict rows pinned to the new snapshot, the old ones kept as history, each change audited.
+Here jobs run inline (no REFSTACK_LITE_REDIS_URL), as in the embedded demo; the real queue is
+tested in tests/e2e/test_reevaluation_queue.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from refstack_lite import guideline_registry, jobs
+from refstack_lite.cli import main
+from refstack_lite.db import get_session, sessions
+from refstack_lite.models import SubmissionVerdict
+from refstack_lite.services import reevaluation
+from tests.functional.api_helpers import ok, unchanged
+from tests.functional.submission_cases import import_revised, object_only_test, without, write_revised
+from tests.functional.submission_helpers import GUIDELINE, Vendor, ready_vendor, required_names
+from tests.identity import bearer, make_user
+
+
+def submit(vendor: Vendor, results: Any) -> str:
+    return str(ok(vendor.submit(vendor.sign(results)), 201)["id"])
+
+
+def v1_upload(client: FlaskClient) -> str:
+    """An anonymous RefStack upload of every required 2020.06 test except the object-only one."""
+    missing = object_only_test().name
+    body = {
+        "cpid": "v1-cloud",
+        "duration_seconds": 60,
+        "results": [{"name": n.split("[")[0]} for n in required_names(GUIDELINE) if not n.startswith(missing + "[")],
+    }
+    answer = ok(client.post("/v1/results/", data=json.dumps(body), headers={"Content-Type": "application/json"}), 201)
+    return str(answer["test_id"])
+
+
+@pytest.fixture
+def stored(app: Flask, client: FlaskClient) -> dict[str, Any]:
+    """Three stored submissions evaluated against 2020.06 revision 1: a full run, a v2 run without
+    one object-only test, and a v1 upload without it."""
+    vendor = ready_vendor(app, client, make_user(app, "alice"))
+    missing = object_only_test()
+    return {
+        "vendor": vendor,
+        "full": submit(vendor, vendor.results()),
+        "partial": submit(vendor, without(vendor.results(), missing)),
+        "v1": v1_upload(client),
+        "missing": missing,
+    }
+
+
+def verdicts(client: FlaskClient, token: str, submission_id: str) -> dict[tuple[int, str], dict[str, Any]]:
+    body = ok(client.get(f"/v2/submissions/{submission_id}", headers=bearer(token)))
+    return {(v["revision"], v["target"]): v for v in body["verdicts"]}
+
+
+def current_revision_id(app: Flask) -> int:
+    with app.app_context():
+        return guideline_registry.current_digest(get_session(), GUIDELINE)[0]
+
+
+def verdict_rows(app: Flask) -> int:
+    with app.app_context():
+        return get_session().scalar(select(func.count()).select_from(SubmissionVerdict)) or 0
+
+
+def audit(client: FlaskClient, token: str, action: str) -> list[dict[str, Any]]:
+    return list(ok(client.get(f"/v2/audit?action={action}", headers=bearer(token)))["items"])
+
+
+def test_importing_a_revision_reevaluates_the_stored_submissions(
+    app: Flask, client: FlaskClient, cli: CliRunner, stored: dict[str, Any], tmp_path: Path
+) -> None:
+    root = make_user(app, "root", "admin")
+    before = verdict_rows(app)
+    assert verdicts(client, root, stored["partial"])[(1, "platform")]["eligible"] is False
+
+    result = cli.invoke(main, ["guidelines", "import", str(write_revised(tmp_path, stored["missing"]))])
+
+    assert result.exit_code == 0, result.output
+    assert "re-evaluated 3 submission(s) against 2020.06 revision 2; eligibility changed for 2" in result.output
+    assert verdict_rows(app) == 2 * before  # every row kept, one new per target and submission
+    for key in ("full", "partial", "v1"):
+        history = verdicts(client, root, stored[key])
+        assert {revision for revision, _target in history} == {1, 2}
+        assert all(v["current"] is (revision == 2) for (revision, _t), v in history.items())
+        assert history[(2, "platform")]["eligible"] is True
+    partial = verdicts(client, root, stored["partial"])
+    assert (partial[(1, "platform")]["eligible"], partial[(1, "object")]["eligible"]) == (False, False)
+    assert partial[(2, "object")]["totals"]["flagged_ignored"] == 1
+
+    with app.app_context():
+        changed = reevaluation.changed(get_session(), current_revision_id(app))
+    assert changed == {
+        "object": sorted([stored["partial"], stored["v1"]]),
+        "platform": sorted([stored["partial"], stored["v1"]]),
+    }
+    events = {e["subject"]["id"]: e for e in audit(client, root, "submission.reevaluate")}
+    assert events.keys() == {stored["partial"], stored["v1"]}
+    assert events[stored["partial"]]["before"] == {"eligible": ["2020.06/compute"], "revision": 1}
+    assert events[stored["partial"]]["after"] == {
+        "eligible": ["2020.06/compute", "2020.06/object", "2020.06/platform"],
+        "revision": 2,
+    }
+    assert events[stored["partial"]]["vendor_id"] == stored["vendor"].id
+    assert events[stored["partial"]]["actor"].startswith("console:")
+    (batch,) = audit(client, root, "guideline.reevaluate")
+    assert batch["subject"] == {"type": "guideline", "id": GUIDELINE}
+    assert (batch["after"]["revision"], batch["after"]["submissions"], batch["after"]["changed"]) == (2, 3, 2)
+
+
+def test_reevaluating_again_changes_nothing(app: Flask, stored: dict[str, Any], tmp_path: Path) -> None:
+    digest = import_revised(app, tmp_path, stored["missing"])  # the registry alone: nothing re-evaluated yet
+    vendor = stored["vendor"]
+    submit(vendor, vendor.results(guideline_digest=digest))  # evaluated against revision 2 at intake: left alone
+    revision_id = current_revision_id(app)
+    first = jobs.reevaluate(sessions(app), revision_id, "console:test")
+    assert (first.evaluated, sorted(first.changed)) == (3, sorted([stored["partial"], stored["v1"]]))
+
+    with unchanged(app):
+        again = jobs.reevaluate(sessions(app), revision_id, "console:test")
+    assert (again.evaluated, again.changed) == (0, ())
+
+
+def test_submissions_are_reevaluated_in_batches(
+    app: Flask, client: FlaskClient, stored: dict[str, Any], tmp_path: Path
+) -> None:
+    import_revised(app, tmp_path, stored["missing"])
+    done = jobs.reevaluate(sessions(app), current_revision_id(app), "console:test", batch=2)
+    assert done.evaluated == 3
+    root = make_user(app, "root", "admin")
+    batches = audit(client, root, "guideline.reevaluate")
+    assert sorted(b["after"]["submissions"] for b in batches) == [1, 2]
+    with app.app_context():
+        assert reevaluation.changed(get_session(), current_revision_id(app))["platform"] == sorted(
+            [stored["partial"], stored["v1"]]
+        )
