@@ -3,7 +3,7 @@ inline otherwise (the embedded demo on SQLite, where the command that starts a j
 
 A job is an importable function of plain arguments. It builds its own app from the worker's
 environment, so a job carries no database address or secret through Redis; ``refstack-lite
-worker`` (or RQ's own ``rq worker refstack-lite``, given the same environment) runs them.
+worker`` (or RQ's own ``rq worker --url <the Redis URL> refstack-lite``, given the same environment) runs them.
 """
 
 from __future__ import annotations

@@ -143,3 +143,19 @@ def test_submissions_are_reevaluated_in_batches(
         assert reevaluation.changed(get_session(), current_revision_id(app))["platform"] == sorted(
             [stored["partial"], stored["v1"]]
         )
+
+
+def test_the_worker_needs_a_queue(cli: CliRunner) -> None:
+    result = cli.invoke(main, ["worker", "--burst"])
+    assert result.exit_code == 1
+    assert "REFSTACK_LITE_REDIS_URL is not set: without a queue, jobs run inline" in result.output
+
+
+def test_an_import_that_revises_nothing_reevaluates_nothing(
+    app: Flask, cli: CliRunner, stored: dict[str, Any], interop_dir: Path
+) -> None:
+    with unchanged(app):
+        result = cli.invoke(main, ["guidelines", "import", str(interop_dir / f"{GUIDELINE}.json")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("unchanged 2020.06 revision 1")
+    assert "re-evaluat" not in result.output
