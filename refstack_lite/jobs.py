@@ -53,7 +53,7 @@ def reevaluate(
     after: str | None = None
     while True:
         with sessions() as session:
-            revision = reevaluation.revision_of(session, revision_id)
+            revision = reevaluation.revision_of(session, revision_id, lock=True)
             done = reevaluation.reevaluate_batch(session, who, revision, datetime.now(UTC), after, batch)
             session.commit()
         if done.last_id is None:

@@ -26,6 +26,7 @@ from sqlalchemy import and_, exists, func, insert, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from refstack_lite import eligibility, guideline_registry, outcomes
+from refstack_lite.db import begin_writing
 from refstack_lite.models import GuidelineRevision, Submission, SubmissionVerdict
 from refstack_lite.services import audit, test_names
 from refstack_lite.services.actors import Actor
@@ -43,12 +44,18 @@ class Batch:
     changed: tuple[str, ...]
 
 
-def revision_of(session: Session, revision_id: int) -> GuidelineRevision:
-    revision = session.scalar(
+def revision_of(session: Session, revision_id: int, *, lock: bool = False) -> GuidelineRevision:
+    """The revision; ``lock`` makes concurrent re-evaluations of it take turns, batch by batch
+    (the row lock on PostgreSQL, the database's write lock on SQLite), so that no two evaluate
+    the same submission."""
+    if lock:
+        begin_writing(session)
+    query = (
         select(GuidelineRevision)
         .where(GuidelineRevision.id == revision_id)
         .options(joinedload(GuidelineRevision.guideline))
     )
+    revision = session.scalar(query.with_for_update(of=GuidelineRevision) if lock else query)
     if revision is None:
         raise LookupError(f"no guideline revision {revision_id}")
     return revision

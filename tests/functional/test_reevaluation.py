@@ -6,6 +6,7 @@ tested in tests/e2e/test_reevaluation_queue.py."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +160,29 @@ def test_an_import_that_revises_nothing_reevaluates_nothing(
     assert result.exit_code == 0, result.output
     assert result.output.startswith("unchanged 2020.06 revision 1")
     assert "re-evaluat" not in result.output
+
+
+def test_two_workers_on_the_same_revision_evaluate_each_submission_once(
+    app: Flask, stored: dict[str, Any], tmp_path: Path
+) -> None:
+    """The same job run twice at once (queued twice, two workers): batches take turns, so every
+    submission gets one set of new verdicts and one audit event, and neither job fails."""
+    import_revised(app, tmp_path, stored["missing"])
+    revision_id = current_revision_id(app)
+    rows = verdict_rows(app)
+    start = threading.Barrier(2)
+    done: list[jobs.Reevaluated] = []
+
+    def work() -> None:
+        start.wait()
+        done.append(jobs.reevaluate(sessions(app), revision_id, "console:test", batch=1))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(done) == 2
+    assert sum(d.evaluated for d in done) == 3
+    assert sorted(s for d in done for s in d.changed) == sorted([stored["partial"], stored["v1"]])
+    assert verdict_rows(app) == 2 * rows
