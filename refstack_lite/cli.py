@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from alembic.util.exc import CommandError
 from flask import Flask
+from redis.exceptions import RedisError
 from rq import Worker
 from sqlalchemy import Engine
 
@@ -93,7 +94,10 @@ def worker(burst: bool) -> None:
         queue = jobs.queue(app.config["SETTINGS"])
     if queue is None:
         raise click.ClickException("REFSTACK_LITE_REDIS_URL is not set: without a queue, jobs run inline")
-    Worker([queue], connection=queue.connection).work(burst=burst)
+    try:
+        Worker([queue], connection=queue.connection).work(burst=burst)
+    except RedisError as err:
+        raise click.ClickException(f"the job queue's Redis does not answer: {err}") from err
 
 
 @main.group()
@@ -155,7 +159,15 @@ def _import(app: Flask, documents: list[Document], show_warnings: bool) -> None:
 def _reevaluate(app: Flask, name: str, number: int, revision_id: int) -> None:
     """Re-evaluate the submissions evaluated against an earlier revision of ``name``: queued when
     there is a job queue, here and now otherwise."""
-    started = jobs.start_reevaluation(app.config["SETTINGS"], sessions(app), revision_id, _console().name or "console")
+    try:
+        started = jobs.start_reevaluation(
+            app.config["SETTINGS"], sessions(app), revision_id, _console().name or "console"
+        )
+    except RedisError as err:
+        raise click.ClickException(
+            f"{name} revision {number} is stored, but its re-evaluation could not be queued ({err}); "
+            f"queue it again with: refstack-lite guidelines reevaluate {name}"
+        ) from err
     if isinstance(started, str):
         click.echo(f"queued    re-evaluation of the submissions against {name} revision {number} (job {started})")
     else:
@@ -163,6 +175,20 @@ def _reevaluate(app: Flask, name: str, number: int, revision_id: int) -> None:
             f"re-evaluated {started.evaluated} submission(s) against {name} revision {number}; "
             f"eligibility changed for {len(started.changed)}"
         )
+
+
+@guidelines.command("reevaluate")
+@click.argument("name")
+def guidelines_reevaluate(name: str) -> None:
+    """Re-evaluate against the current revision of guideline NAME the stored submissions
+    evaluated against an earlier one (what importing a revision starts; for a job that failed)."""
+    with _app() as app:
+        with app.app_context():
+            try:
+                current = registry.current_revision(get_session(), name)
+            except RequestRefused as err:
+                raise click.ClickException(err.detail) from err
+        _reevaluate(app, name, current.number, current.id)
 
 
 @guidelines.command("list")

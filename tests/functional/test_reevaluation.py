@@ -186,3 +186,37 @@ def test_two_workers_on_the_same_revision_evaluate_each_submission_once(
     assert sum(d.evaluated for d in done) == 3
     assert sorted(s for d in done for s in d.changed) == sorted([stored["partial"], stored["v1"]])
     assert verdict_rows(app) == 2 * rows
+
+
+def test_a_revision_whose_job_cannot_be_queued_says_so_and_can_be_queued_again(
+    app: Flask, client: FlaskClient, database_url: str, stored: dict[str, Any], tmp_path: Path
+) -> None:
+    """Redis down at import: the revision is stored, the exit status is 1 with the way to start the
+    job again, and ``guidelines reevaluate`` then does it (inline here)."""
+    nobody = CliRunner(
+        env={"REFSTACK_LITE_DATABASE_URL": database_url, "REFSTACK_LITE_REDIS_URL": "redis://127.0.0.1:9/0"}
+    )
+    rows = verdict_rows(app)
+    result = nobody.invoke(main, ["guidelines", "import", str(write_revised(tmp_path, stored["missing"]))])
+    assert result.exit_code == 1
+    assert "2020.06 revision 2 is stored, but its re-evaluation could not be queued" in result.output
+    assert "refstack-lite guidelines reevaluate 2020.06" in result.output
+    assert verdict_rows(app) == rows
+
+    inline = CliRunner(env={"REFSTACK_LITE_DATABASE_URL": database_url})
+    again = inline.invoke(main, ["guidelines", "reevaluate", GUIDELINE])
+    assert again.exit_code == 0, again.output
+    assert "re-evaluated 3 submission(s) against 2020.06 revision 2; eligibility changed for 2" in again.output
+    assert verdict_rows(app) == 2 * rows
+    unknown = inline.invoke(main, ["guidelines", "reevaluate", "1999.01"])
+    assert unknown.exit_code == 1
+    assert "no guideline named '1999.01'" in unknown.output
+
+
+def test_the_worker_says_when_redis_does_not_answer(database_url: str) -> None:
+    nobody = CliRunner(
+        env={"REFSTACK_LITE_DATABASE_URL": database_url, "REFSTACK_LITE_REDIS_URL": "redis://127.0.0.1:9/0"}
+    )
+    result = nobody.invoke(main, ["worker", "--burst"])
+    assert result.exit_code == 1
+    assert "the job queue's Redis does not answer" in result.output
