@@ -220,3 +220,21 @@ def test_the_worker_says_when_redis_does_not_answer(database_url: str) -> None:
     result = nobody.invoke(main, ["worker", "--burst"])
     assert result.exit_code == 1
     assert "the job queue's Redis does not answer" in result.output
+
+
+def test_the_listing_filters_by_each_guidelines_latest_verdict(
+    app: Flask, client: FlaskClient, stored: dict[str, Any], tmp_path: Path
+) -> None:
+    """After a re-evaluation the earlier verdicts are history: a submission that became eligible
+    is listed as eligible only."""
+    root = make_user(app, "root", "admin")
+
+    def listed(verdict: str) -> set[str]:
+        query = f"/v2/submissions?guideline={GUIDELINE}&target=platform&verdict={verdict}&limit=50"
+        return {s["id"] for s in ok(client.get(query, headers=bearer(root)))["items"]}
+
+    assert listed("ineligible") == {stored["partial"], stored["v1"]}
+    import_revised(app, tmp_path, stored["missing"])
+    jobs.reevaluate(sessions(app), current_revision_id(app), "console:test")
+    assert listed("ineligible") == set()
+    assert listed("eligible") == {stored["full"], stored["partial"], stored["v1"]}
