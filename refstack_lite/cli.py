@@ -13,15 +13,17 @@ from pathlib import Path
 import click
 from alembic.util.exc import CommandError
 from flask import Flask
+from redis.exceptions import RedisError
+from rq import Worker
 from sqlalchemy import Engine
 
 from refstack_lite import demo as demo_data
 from refstack_lite import guideline_registry as registry
-from refstack_lite import migrate
+from refstack_lite import jobs, migrate
 from refstack_lite.app import create_app
 from refstack_lite.certification import status_changes
 from refstack_lite.config import Settings
-from refstack_lite.db import engine_of, get_session
+from refstack_lite.db import engine_of, get_session, sessions
 from refstack_lite.errors import ConfigError, RequestRefused, SourceUnavailable
 from refstack_lite.guideline_sources import Document, collect
 from refstack_lite.services import accounts
@@ -85,6 +87,20 @@ def serve(host: str, port: int) -> None:
         app.run(host=host, port=port)
 
 
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run queued background jobs (re-evaluations) from the Redis at REFSTACK_LITE_REDIS_URL."""
+    with _app() as app:
+        queue = jobs.queue(app.config["SETTINGS"])
+    if queue is None:
+        raise click.ClickException("REFSTACK_LITE_REDIS_URL is not set: without a queue, jobs run inline")
+    try:
+        Worker([queue], connection=queue.connection).work(burst=burst)
+    except RedisError as err:
+        raise click.ClickException(f"the job queue's Redis does not answer: {err}") from err
+
+
 @main.group()
 def guidelines() -> None:
     """Import and list interop guidelines."""
@@ -129,6 +145,9 @@ def _import(app: Flask, documents: list[Document], show_warnings: bool) -> None:
             raise click.ClickException(f"{err}; nothing was stored") from err
         changed = status_changes.record(session, _console(), before, window, now)
         session.commit()
+        revised = [
+            (o.name, o.revision, registry.current_digest(session, o.name)[0]) for o in outcomes if o.action == "revised"
+        ]
     for record_id, old, new in changed:
         click.echo(f"certification {record_id}: {old} -> {new}")
     for o in outcomes:
@@ -140,6 +159,43 @@ def _import(app: Flask, documents: list[Document], show_warnings: bool) -> None:
     total = sum(len(o.warnings) for o in outcomes)
     if total and not show_warnings:
         click.echo(f"{total} warning(s) in all; --show-warnings lists them")
+    for name, number, revision_id in revised:
+        _reevaluate(app, name, number, revision_id)
+
+
+def _reevaluate(app: Flask, name: str, number: int, revision_id: int) -> None:
+    """Re-evaluate the submissions evaluated against an earlier revision of ``name``: queued when
+    there is a job queue, here and now otherwise."""
+    try:
+        started = jobs.start_reevaluation(
+            app.config["SETTINGS"], sessions(app), revision_id, _console().name or "console"
+        )
+    except RedisError as err:
+        raise click.ClickException(
+            f"{name} revision {number} is stored, but its re-evaluation could not be queued ({err}); "
+            f"queue it again with: refstack-lite guidelines reevaluate {name}"
+        ) from err
+    if isinstance(started, str):
+        click.echo(f"queued    re-evaluation of the submissions against {name} revision {number} (job {started})")
+    else:
+        click.echo(
+            f"re-evaluated {started.evaluated} submission(s) against {name} revision {number}; "
+            f"eligibility changed for {len(started.changed)}"
+        )
+
+
+@guidelines.command("reevaluate")
+@click.argument("name")
+def guidelines_reevaluate(name: str) -> None:
+    """Re-evaluate against the current revision of guideline NAME the stored submissions
+    evaluated against an earlier one (what importing a revision starts; for a job that failed)."""
+    with _app() as app:
+        with app.app_context():
+            try:
+                current = registry.current_revision(get_session(), name)
+            except RequestRefused as err:
+                raise click.ClickException(err.detail) from err
+        _reevaluate(app, name, current.number, current.id)
 
 
 @guidelines.command("list")

@@ -12,6 +12,7 @@ from refstack_lite.errors import ConfigError
 
 DEVELOPMENT_SECRET = "refstack-lite-development-secret"  # noqa: S105 - refused in production
 MIN_SECRET_LENGTH = 32
+DEFAULT_ACCEPTED_GUIDELINES = 2  # process document 2016A, C6: the two most recent approved
 MAX_TRUSTED_PROXIES = 10
 # A host name, an IPv4 address or a bracketed IPv6 address, with an optional port (IDNs in punycode).
 _ORIGIN_NETLOC = re.compile(r"[A-Za-z0-9.-]+(:[0-9]+)?|\[[0-9A-Fa-f:.]+\](:[0-9]+)?")
@@ -36,6 +37,9 @@ class Settings:
     public_url: str | None = None
     # How many reverse proxies in front of the server set X-Forwarded-*; 0 trusts none.
     trusted_proxies: int = 0
+    # The Redis server of the job queue (``redis://host:port/db``); None runs jobs inline, in the
+    # command or request that starts them (the embedded demo and the tests).
+    redis_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,7 +55,7 @@ class Settings:
                 "production mode needs REFSTACK_LITE_SECRET_KEY set to a random secret of at least "
                 f"{MIN_SECRET_LENGTH} characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
             )
-        window = env.get("REFSTACK_LITE_ACCEPTED_GUIDELINES", "2")
+        window = env.get("REFSTACK_LITE_ACCEPTED_GUIDELINES", str(DEFAULT_ACCEPTED_GUIDELINES))
         # ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
         if not (window.isascii() and window.isdigit()) or int(window) < 1:
             raise ConfigError(f"REFSTACK_LITE_ACCEPTED_GUIDELINES must be a whole number of at least 1, not {window!r}")
@@ -70,6 +74,7 @@ class Settings:
                 f"that set X-Forwarded-* (a whole number from 0 to {MAX_TRUSTED_PROXIES}), not {proxies!r}"
             )
         return cls(
+            redis_url=_redis_url(env.get("REFSTACK_LITE_REDIS_URL", "")),
             public_url=_public_url(env.get("REFSTACK_LITE_PUBLIC_URL", ""), production),
             trusted_proxies=int(proxies),
             challenge_hours=int(hours),
@@ -114,6 +119,17 @@ def _public_url(raw: str, production: bool) -> str | None:
     ):
         raise refusal
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _redis_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(
+            "REFSTACK_LITE_REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0 "
+            f"(redis://, rediss:// or unix://), not {raw!r}"
+        )
+    return raw
 
 
 def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:

@@ -55,6 +55,12 @@ def engine_of(app: Flask) -> Engine:
     return bind
 
 
+def sessions(app: Flask) -> sessionmaker[Session]:
+    """The app's session factory, for work outside a request (background jobs)."""
+    factory: sessionmaker[Session] = app.extensions[EXTENSION]
+    return factory
+
+
 def get_session() -> Session:
     """The session of the current request or app context, created on first use."""
     if "db_session" not in g:

@@ -460,5 +460,6 @@ class CertificationRecord(Base):
     vendor: Mapped[Vendor] = relationship()
     product_version: Mapped[ProductVersion] = relationship()
     submission: Mapped[Submission] = relationship()
+    guideline_revision: Mapped[GuidelineRevision] = relationship()
     signing_key: Mapped[SigningKey | None] = relationship()
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])

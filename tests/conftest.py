@@ -12,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import create_engine, delete, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -73,6 +75,23 @@ def _postgres_url() -> str | None:
     finally:
         admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def redis_url() -> str:
+    """An empty Redis database of this pytest-xdist worker's own on 127.0.0.1:6379
+    (``REFSTACK_LITE_TEST_REDIS``, database 1 + the worker's number), so parallel tests never see
+    each other's queues; skips (fails in CI) when no Redis answers there."""
+    base = os.environ.get("REFSTACK_LITE_TEST_REDIS", "redis://127.0.0.1:6379")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    url = f"{base}/{1 + int(worker.removeprefix('gw')) % 15}"
+    connection = Redis.from_url(url)
+    try:
+        connection.ping()
+    except RedisError as err:
+        require(False, f"no Redis answers at {url} ({err})")
+    connection.flushdb()
+    connection.close()
+    return url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -1,22 +1,36 @@
-"""The audit trail, newest first, for the foundation: /v2/audit."""
+"""The audit trail for the foundation: /v2/audit (pages, newest first) and /v2/audit/export
+(every matching event, oldest first, streamed as JSON lines)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, request
-from sqlalchemy import select
+from flask import Blueprint, Response, current_app, request, stream_with_context
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, parse_time
 from refstack_lite.api.openapi.builders import TIME
-from refstack_lite.api.openapi.operations import REQUIRED, operation, paginated, query_param
+from refstack_lite.api.openapi.operations import REQUIRED, answer, operation, paginated, query_param
 from refstack_lite.api.pagination import page
-from refstack_lite.db import get_session
+from refstack_lite.db import get_session, sessions
 from refstack_lite.errors import Forbidden
 from refstack_lite.models import AuditEvent
 
 bp = Blueprint("v2_audit", __name__, url_prefix="/v2/audit")
+
+JSON_LINES = "application/x-ndjson"  # one event per line (JSON Lines, also called NDJSON)
+EXPORT_BATCH = 500  # events read per query while streaming
+FILTERS = (
+    query_param("vendor", "only events of this vendor (a vendor id)"),
+    query_param("action", "an action (key.revoke), or a prefix ending in '.' (key.)"),
+    query_param("subject", "only events about this subject id"),
+    query_param("since", "events at or after this time (RFC 3339 with offset)", TIME),
+    query_param("until", "events before this time (RFC 3339 with offset)", TIME),
+)
 
 
 def event_json(event: AuditEvent) -> dict[str, Any]:
@@ -40,22 +54,71 @@ def event_json(event: AuditEvent) -> dict[str, Any]:
     paginated("one page of events", "AuditEvent"),
     auth=REQUIRED,
     errors=(403,),
-    query=(
-        query_param("vendor", "only events of this vendor (a vendor id)"),
-        query_param("action", "an action (key.revoke), or a prefix ending in '.' (key.)"),
-        query_param("subject", "only events about this subject id"),
-        query_param("since", "events at or after this time (RFC 3339 with offset)", TIME),
-        query_param("until", "events before this time (RFC 3339 with offset)", TIME),
-    ),
+    query=FILTERS,
 )
 def list_events() -> Response:
     """Filters: ``vendor``, ``action`` (exact, or a prefix ending in ``.``: ``key.``),
     ``subject``, ``since`` and ``until`` (RFC 3339)."""
+    _require_foundation()
+    return page(get_session(), _filtered(select(AuditEvent)), [AuditEvent.id], event_json, descending=True)
+
+
+@bp.get("/export")
+@operation(
+    "exportAuditEvents",
+    "audit",
+    "Every matching event, oldest first, as JSON lines (foundation only)",
+    answer(
+        "one AuditEvent per line, streamed",
+        {JSON_LINES: {"type": "string", "description": "lines, each an AuditEvent (components/schemas/AuditEvent)"}},
+    ),
+    auth=REQUIRED,
+    errors=(403,),
+    query=FILTERS,
+    description=(
+        "Streamed as it is read (application/x-ndjson: one JSON object per line, each ending in a "
+        "newline), in the order of the trail, with the same filters as listAuditEvents. "
+        "An empty answer is an empty body."
+    ),
+)
+def export_events() -> Response:
+    """The whole filtered trail, streamed: the table is read in pages of ``EXPORT_BATCH`` events
+    (by id, from where the last page ended), never all at once."""
+    _require_foundation()
+    query = _filtered(select(AuditEvent))  # every filter checked before the answer starts
+    # A session of its own, closed when the stream ends or is dropped: the request's session is
+    # closed as soon as the view returns, before the stream is read.
+    factory = sessions(current_app)
+
+    def lines() -> Iterator[str]:
+        with factory() as session:
+            yield from _lines(session, query)
+
+    response = Response(stream_with_context(lines()), mimetype=JSON_LINES)
+    response.headers["Content-Disposition"] = 'attachment; filename="audit.jsonl"'
+    return response
+
+
+def _lines(session: Session, query: Select[AuditEvent]) -> Iterator[str]:
+    after = 0
+    while True:
+        events = list(session.scalars(query.where(AuditEvent.id > after).order_by(AuditEvent.id).limit(EXPORT_BATCH)))
+        for event in events:
+            yield json.dumps(event_json(event), separators=(",", ":")) + "\n"
+        if len(events) < EXPORT_BATCH:
+            return
+        after = events[-1].id
+        session.expunge_all()  # what was streamed need not stay in memory
+
+
+def _require_foundation() -> None:
     actor = current_actor()
     actor.require_user()
     if not actor.is_foundation:
         raise Forbidden("only the foundation reads the audit trail")
-    query = select(AuditEvent)
+
+
+def _filtered(query: Select[AuditEvent]) -> Select[AuditEvent]:
     args = request.args
     if args.get("vendor"):
         query = query.where(AuditEvent.vendor_id == args["vendor"])
@@ -72,4 +135,4 @@ def list_events() -> Response:
         query = query.where(AuditEvent.at >= parse_time(args["since"], "$.since"))
     if args.get("until"):
         query = query.where(AuditEvent.at < parse_time(args["until"], "$.until"))
-    return page(get_session(), query, [AuditEvent.id], event_json, descending=True)
+    return query

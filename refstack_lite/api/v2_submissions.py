@@ -57,6 +57,8 @@ def verdict_json(verdict: SubmissionVerdict, *, report: bool) -> dict[str, Any]:
         "guideline": revision.guideline.name,
         "revision": revision.number,
         "digest": "sha256:" + revision.digest,
+        # False: history, a verdict against a revision a later one replaced (re-evaluated against it)
+        "current": revision.is_current,
         "target": verdict.target,
         "eligible": verdict.eligible,
         "reason": verdict.reason,

@@ -15,14 +15,15 @@ from sqlalchemy.orm import Session, joinedload
 from refstack_lite.certification import states
 from refstack_lite.certification.programs import Program
 from refstack_lite.errors import Conflict, Forbidden, NotFound
-from refstack_lite.models import CertificationRecord, ProductVersion
+from refstack_lite.models import CertificationRecord, ProductVersion, Submission, SubmissionVerdict
 from refstack_lite.services import audit, products
 from refstack_lite.services.actors import Actor
 
 
-def suspensions(record: CertificationRecord) -> tuple[str, ...]:
+def suspensions(record: CertificationRecord, target: str | None) -> tuple[str, ...]:
     """Why the facts a record rests on no longer hold: a key compromised before the results
-    came, or a vendor no longer official."""
+    came, a vendor no longer official, or its submission found not eligible for the program's
+    target when evaluated again against a newer revision of its guideline."""
     reasons = []
     key = record.signing_key
     received = record.submission.received_at
@@ -33,7 +34,32 @@ def suspensions(record: CertificationRecord) -> tuple[str, ...]:
         )
     if record.vendor.status != "official":
         reasons.append(f"vendor {record.vendor.name!r} is {record.vendor.status}, no longer official")
+    reevaluated = _current_verdict(record, target)
+    if reevaluated is not None and not reevaluated.eligible:
+        revision = reevaluated.guideline_revision
+        reasons.append(
+            f"evaluated again against {record.guideline_name} revision {revision.number}, the submission is not "
+            f"eligible for {target}: {reevaluated.reason}"
+        )
     return tuple(reasons)
+
+
+def _current_verdict(record: CertificationRecord, target: str | None) -> SubmissionVerdict | None:
+    """The submission's verdict for ``target`` against the current revision of the record's
+    guideline, when that revision is newer than the one the record was decided on."""
+    if target is None:
+        return None
+    guideline_id = record.guideline_revision.guideline_id
+    for verdict in record.submission.verdicts:
+        revision = verdict.guideline_revision
+        if (
+            verdict.target == target
+            and revision.guideline_id == guideline_id
+            and revision.is_current
+            and revision.id != record.guideline_revision_id
+        ):
+            return verdict
+    return None
 
 
 def status(record: CertificationRecord, programs: dict[str, Program]) -> states.Status:
@@ -46,7 +72,7 @@ def status(record: CertificationRecord, programs: dict[str, Program]) -> states.
             left_window_at=left,
             revoked_at=record.revoked_at,
             revocation_reason=record.revocation_reason,
-            suspensions=suspensions(record),
+            suspensions=suspensions(record, None if program is None else program.target),
         )
     )
 
@@ -55,7 +81,10 @@ def loaded(query: Select[CertificationRecord]) -> Select[CertificationRecord]:
     return query.options(
         joinedload(CertificationRecord.vendor),
         joinedload(CertificationRecord.signing_key),
-        joinedload(CertificationRecord.submission),
+        joinedload(CertificationRecord.submission)
+        .selectinload(Submission.verdicts)
+        .joinedload(SubmissionVerdict.guideline_revision),
+        joinedload(CertificationRecord.guideline_revision),
         joinedload(CertificationRecord.product_version).joinedload(ProductVersion.product),
         joinedload(CertificationRecord.reviewer),
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
-from sqlalchemy.orm import Session, selectinload, undefer
+from sqlalchemy.orm import Session, aliased, selectinload, undefer
 
 from refstack_lite import outcomes
 from refstack_lite.errors import Conflict, InvalidInput, NotFound
@@ -93,9 +93,23 @@ def listing(session: Session, actor: Actor, filters: Filters) -> Select[Submissi
     if filters.received_before is not None:
         query = query.where(Submission.received_at < filters.received_before)
     if filters.guideline is not None or filters.target is not None or filters.verdict is not None:
-        verdict = select(SubmissionVerdict).where(SubmissionVerdict.submission_id == Submission.id)
+        # Only each guideline's latest verdicts count: a re-evaluated submission keeps the
+        # verdicts of earlier revisions as history, and they no longer describe it.
+        later = aliased(SubmissionVerdict)
+        later_revision = aliased(GuidelineRevision)
+        superseded = exists().where(
+            later.submission_id == Submission.id,
+            later.guideline_revision_id == later_revision.id,
+            later_revision.guideline_id == GuidelineRevision.guideline_id,
+            later_revision.number > GuidelineRevision.number,
+        )
+        verdict = (
+            select(SubmissionVerdict)
+            .join(GuidelineRevision)
+            .where(SubmissionVerdict.submission_id == Submission.id, ~superseded)
+        )
         if filters.guideline is not None:
-            verdict = verdict.join(GuidelineRevision).join(Guideline).where(Guideline.name == filters.guideline)
+            verdict = verdict.join(Guideline).where(Guideline.name == filters.guideline)
         if filters.target is not None:
             verdict = verdict.where(SubmissionVerdict.target == filters.target)
         if filters.verdict is not None:

@@ -77,9 +77,8 @@ def statement_bytes(results: bundle.Results) -> bytes:
     return bundle.encode_statement(bundle.build_statement(results))
 
 
-def import_revised(app: Flask, folder: Path, flag: Test) -> str:
-    """Import a copy of 2020.06 in which ``flag`` is flagged wherever it is listed: revision 2.
-    Its digest, ``sha256:<hex>``."""
+def write_revised(folder: Path, flag: Test) -> Path:
+    """A copy of 2020.06 in ``folder`` in which ``flag`` is flagged wherever it is listed."""
     document: dict[str, Any] = json.loads(guideline_bytes())
     listed = 0
     for capability in document["capabilities"].values():
@@ -90,6 +89,12 @@ def import_revised(app: Flask, folder: Path, flag: Test) -> str:
     assert listed
     path = folder / f"{GUIDELINE}.json"
     path.write_text(json.dumps(document, indent=2))
+    return path
+
+
+def import_revised(app: Flask, folder: Path, flag: Test) -> str:
+    """Import ``write_revised``'s copy of 2020.06: revision 2. Its digest, ``sha256:<hex>``."""
+    path = write_revised(folder, flag)
     with app.app_context():
         session = get_session()
         (outcome,) = guideline_registry.import_documents(

@@ -5,6 +5,7 @@ requests leave no trace; and the database itself refuses to rewrite or erase it.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,9 +15,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client import keys
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DatabaseError
 
+from refstack_lite.api import v2_audit
 from refstack_lite.db import engine_of, get_session
 from refstack_lite.models import AuditEvent
 from refstack_lite.services import accounts
@@ -506,6 +508,93 @@ def test_a_bad_audit_limit_is_400(world: World, limit: str) -> None:
 
 def test_the_audit_trail_needs_a_token(world: World) -> None:
     assert_problem(world.client.get("/v2/audit"), 401, "unauthenticated")
+
+
+# --- /v2/audit/export -------------------------------------------------------------------------------
+
+
+def export(world: World, query: str = "", token: str | None = None) -> list[dict[str, Any]]:
+    response = world.client.get(f"/v2/audit/export?{query}", headers=bearer(token or world.root))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/x-ndjson"
+    assert response.is_streamed
+    text = response.get_data(as_text=True)
+    assert text == "" or text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_the_export_is_the_whole_trail_oldest_first(world: World, busy: dict[str, str]) -> None:
+    everything = audit(world, "")
+    assert len(everything) > 10
+    assert export(world) == list(reversed(everything))
+
+
+def test_the_export_is_read_in_pages_and_misses_nothing(
+    world: World, busy: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three events per query: the keyset pages join up, with nothing lost or repeated."""
+    monkeypatch.setattr(v2_audit, "EXPORT_BATCH", 3)
+    queries: list[str] = []
+    engine = engine_of(world.app)
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM audit_events" in statement:
+            queries.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        exported = export(world)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [e["id"] for e in exported] == sorted(e["id"] for e in audit(world, ""))
+    assert len(queries) == len(exported) // 3 + 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["action=key.", "action=vendor.create", "subject={key}", "vendor={acme}", "vendor={globex}&action=product."],
+)
+def test_the_export_takes_the_listings_filters(world: World, busy: dict[str, str], query: str) -> None:
+    query = query.format(**busy)
+    assert export(world, query) == list(reversed(audit(world, query)))
+    assert export(world, query)
+
+
+def test_the_export_filters_by_time(app: Flask, world: World) -> None:
+    times = [datetime(2020, 1, 1, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC), datetime(2025, 6, 1, tzinfo=UTC)]
+    with app.app_context():
+        session = get_session()
+        for n, at in enumerate(times):
+            accounts.create_user(session, CONSOLE, f"old{n}", f"old{n}@example.org", None, at)
+        session.commit()
+
+    def users(query: str) -> list[str]:
+        return [
+            e["subject"]["id"] for e in export(world, f"action=user.create&{query}") if e["subject"]["id"][:3] == "old"
+        ]
+
+    assert users("") == ["old0", "old1", "old2"]
+    assert users("since=2023-01-01T00:00:00Z") == ["old1", "old2"]
+    assert users("until=2023-01-01T00:00:00Z") == ["old0"]
+    assert users("since=2020-01-01T00:00:00Z&until=2025-06-01T00:00:00Z") == ["old0", "old1"]
+    assert users("since=2022-12-31T23:00:00-01:00&until=2023-01-01T00:00:01Z") == ["old1"]
+    assert export(world, "since=2025-06-01T00:00:01Z&action=user.create&subject=old2") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["since=yesterday", "until=2026-01-01T00:00:00", "since=2026-13-01T00:00:00Z", "until=2026-01-01", "since=+"],
+)
+def test_a_bad_export_time_is_400_before_anything_is_streamed(world: World, query: str) -> None:
+    body = refused(
+        world.app, world.client, "GET", f"/v2/audit/export?{query}", 400, "invalid-input", headers=bearer(world.root)
+    )
+    assert body["problems"][0]["path"] in ("$.since", "$.until")
+
+
+def test_only_the_foundation_exports_the_trail(world: World) -> None:
+    assert_problem(world.client.get("/v2/audit/export"), 401, "unauthenticated")
+    assert_problem(world.client.get("/v2/audit/export", headers=bearer(world.alice)), 403, "forbidden")
 
 
 # --- append-only in the database itself -------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -412,6 +413,23 @@ def test_account_member_key_and_audit_answers(app: Flask, client: FlaskClient, c
     check(client.get("/v2/audit", headers=admin), "get", "/v2/audit")
     assert_problem(
         check, client.delete(f"/v2/vendors/{vid}", headers=olga), "delete", "/v2/vendors/{vendor_id}", 409, "in-use"
+    )
+
+
+def test_the_audit_export_answers(app: Flask, client: FlaskClient, check: Checker) -> None:
+    """Each line of the JSON lines export is a documented AuditEvent; a bad time a documented 400."""
+    admin = bearer(make_user(app, "ada", "admin"))
+    make_user(app, "olga")
+    response = client.get("/v2/audit/export", headers=admin)
+    assert response.status_code == 200
+    check.schema("/v2/audit/export", "get", 200, response.mimetype)  # the media type is the documented one
+    event = check.validator({"$ref": f"{DOC_URI}#/components/schemas/AuditEvent"})
+    lines = response.get_data(as_text=True).splitlines()
+    assert len(lines) >= 2
+    for line in lines:
+        event.validate(json.loads(line))
+    assert_problem(
+        check, client.get("/v2/audit/export?until=soon", headers=admin), "get", "/v2/audit/export", 400, "invalid-input"
     )
 
 

@@ -144,6 +144,7 @@ def test_the_receipt_states_exactly_what_was_received(app: Flask, client: FlaskC
             "guideline",
             "revision",
             "digest",
+            "current",
             "target",
             "eligible",
             "reason",
@@ -151,7 +152,7 @@ def test_the_receipt_states_exactly_what_was_received(app: Flask, client: FlaskC
             "totals_per_capability",
             "requires_platform",
         }
-        assert (verdict["guideline"], verdict["revision"]) == (GUIDELINE, 1)
+        assert (verdict["guideline"], verdict["revision"], verdict["current"]) == (GUIDELINE, 1, True)
         assert verdict["digest"] == vendor.digests[GUIDELINE]
 
 

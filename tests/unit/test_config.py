@@ -45,6 +45,7 @@ def test_every_variable_is_read() -> None:
             "REFSTACK_LITE_CHALLENGE_HOURS": "240",
             "REFSTACK_LITE_PUBLIC_URL": PUBLIC_URL,
             "REFSTACK_LITE_TRUSTED_PROXIES": "1",
+            "REFSTACK_LITE_REDIS_URL": "redis://127.0.0.1:6379/2",
         }
     )
     assert settings == Settings(
@@ -55,7 +56,14 @@ def test_every_variable_is_read() -> None:
         challenge_hours=240,
         public_url=PUBLIC_URL,
         trusted_proxies=1,
+        redis_url="redis://127.0.0.1:6379/2",
     )
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:6379", "http://127.0.0.1:6379", "postgresql://db/x"])
+def test_an_unusable_redis_url_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError, match="REFSTACK_LITE_REDIS_URL must be a Redis URL"):
+        Settings.from_env({"REFSTACK_LITE_REDIS_URL": url})
 
 
 @pytest.mark.parametrize("hours", ["0", "2161", "-1", "72h", "1.5", "", "٣"])

@@ -286,6 +286,11 @@ def submission_schemas() -> JSON:
         "guideline": string(description="the guideline's name"),
         "revision": {"type": "integer", "minimum": 1},
         "digest": digest,
+        "current": {
+            "type": "boolean",
+            "description": "true: the verdict against the guideline's current revision; false: history, the "
+            "verdict against an earlier revision (a new revision re-evaluates the submission and adds its own)",
+        },
         "target": string(),
         "eligible": {"type": "boolean"},
         "reason": string(description="why not eligible; empty when eligible"),
