@@ -26,7 +26,7 @@ from refstack_lite.config import Settings
 from refstack_lite.db import engine_of, get_session, sessions
 from refstack_lite.errors import ConfigError, RequestRefused, SourceUnavailable
 from refstack_lite.guideline_sources import Document, collect
-from refstack_lite.services import accounts
+from refstack_lite.services import accounts, audit
 from refstack_lite.services.actors import Actor
 
 
@@ -143,6 +143,10 @@ def _import(app: Flask, documents: list[Document], show_warnings: bool) -> None:
                 for problem in refused.problems:
                     click.echo(f"    {problem}", err=True)
             raise click.ClickException(f"{err}; nothing was stored") from err
+        for o in outcomes:
+            if o.action != "unchanged":
+                after = {"revision": o.revision, "digest": "sha256:" + o.digest, "source": o.source}
+                audit.record(session, _console(), f"guideline.{o.action}", "guideline", o.name, at=now, after=after)
         changed = status_changes.record(session, _console(), before, window, now)
         session.commit()
         revised = [

@@ -3,6 +3,8 @@ request, review, records whose status follows the facts at once."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -155,3 +157,31 @@ def test_a_vendor_no_longer_official_suspends_its_certifications(app: Flask, cli
     found = world.certification(cert)
     assert found["status"] == "suspended"
     assert "no longer official" in found["status_reasons"][0]
+
+
+def test_a_revision_that_makes_the_submission_ineligible_suspends_its_certification_for_review(
+    app: Flask, client: FlaskClient, cli: CliRunner, interop_dir: Path, tmp_path: Path
+) -> None:
+    """A new revision of the guideline requires a test the certified run never ran: the
+    re-evaluation finds the submission not eligible, and the certification waits for review."""
+    world = certification_world(app, client, "2020.06")
+    cert = world.certify("2020.06")
+    document = json.loads((interop_dir / "2020.06.json").read_bytes())
+    capability = document["components"]["os_powered_compute"]["capabilities"]["required"][0]
+    new_test = "tempest.api.compute.test_new_requirement.NewRequirementTest.test_it"
+    document["capabilities"][capability]["tests"][new_test] = {"idempotent_id": "id-" + str(uuid.UUID(int=7))}
+    revised = tmp_path / "2020.06.json"
+    revised.write_text(json.dumps(document))
+
+    result = cli.invoke(main, ["guidelines", "import", str(revised)])
+
+    assert result.exit_code == 0, result.output
+    assert "re-evaluated 1 submission(s) against 2020.06 revision 2; eligibility changed for 1" in result.output
+    found = world.certification(cert)
+    assert found["status"] == "suspended"
+    (reason,) = found["status_reasons"]
+    assert reason.startswith("evaluated again against 2020.06 revision 2, the submission is not eligible for platform")
+    assert new_test in reason
+    assert status_events(client, world.admin) == [(cert, "active", "suspended")]
+    listed = ok(client.get("/v2/certifications?status=suspended", headers=bearer(world.admin)))["items"]
+    assert [c["id"] for c in listed] == [cert]
