@@ -38,7 +38,7 @@ def _guideline(found: dict[str, Any]) -> str:
 def check_line(check: dict[str, Any]) -> str:
     """``passed`` or ``FAILED``, the check's stable name, and what it found."""
     mark = "passed" if check.get("passed") else "FAILED"
-    detail = check.get("detail") or ""
+    detail = str(check.get("detail") or "").rstrip(": ")
     return f"  {mark:<6}  {check.get('name', '?')}" + (f": {detail}" if detail else "")
 
 

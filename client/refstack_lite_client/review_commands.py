@@ -51,8 +51,8 @@ def _verdict_lines(verdict: dict[str, Any] | None) -> list[str]:
         passed = capability["passed"]
         count = len(passed) if isinstance(passed, list) else passed
         missing = [*capability.get("failed", []), *capability.get("skipped", []), *capability.get("not_run", [])]
-        outcome = "passed" if not missing else f"FAILED ({len(missing)} not passed)"
-        lines.append(f"  {capability['name']} [{capability['status']}]: {outcome}, {count} passed")
+        outcome = f"passed ({count} tests)" if not missing else f"FAILED ({len(missing)} not passed, {count} passed)"
+        lines.append(f"  {capability['name']} [{capability['status']}]: {outcome}")
         lines += [f"    not passed: {name}" for name in missing]
         lines += [f"    flagged, ignored: {name}" for name in capability.get("flagged_ignored", [])]
     return lines

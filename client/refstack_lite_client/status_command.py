@@ -55,7 +55,12 @@ def certification_lines(certifications: list[dict[str, Any]], requests: list[dic
 
 @click.command("status")
 @click.argument("submission", metavar="ID|RECEIPT")
-@click.option("--json", "as_json", is_flag=True, help="Print the server's JSON, with the certifications and requests resting on it.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the server's JSON, with the certifications and requests resting on it.",
+)
 @click.pass_obj
 def status_command(state: State, submission: str, as_json: bool) -> None:
     """Show where a submission stands: per target eligible or not (and why), and any certification.
