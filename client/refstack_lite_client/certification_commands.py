@@ -22,7 +22,7 @@ from refstack_lite_client.cli_common import echo_json, table
 if TYPE_CHECKING:
     from refstack_lite_client.cli_state import State
 
-PROGRAM_COLUMNS = ("ID", "NAME", "KIND", "ACCEPTED GUIDELINES")
+PROGRAM_COLUMNS = ("ID", "NAME", "TARGET", "ACCEPTED GUIDELINES")
 
 
 @click.group("certifications")
@@ -108,7 +108,7 @@ def programs_list(state: State, as_json: bool) -> None:
             (
                 p["id"],
                 p["name"],
-                "add-on" if p["add_on"] else "platform",
+                p["target"],
                 ", ".join(g["name"] for g in p["accepted"]) or "-",
             )
             for p in found
