@@ -133,18 +133,12 @@ def seed_certifications(session: Session, now: datetime, window: int) -> None:
         return
     programs = {p.id: p for p in catalog.programs(session, window)}
     as_vendor, as_reviewer = Actor(admin), Actor(reviewer)
-    asked = [
-        requests.create(
-            session,
-            as_vendor,
-            requests.Ask(eligible[0].product_version_id, DEMO_PROGRAM, submission.id, None),
-            programs,
-            now,
-        )
-        for submission in eligible
-    ]
-    for request in asked[:2]:
-        requests.approve(session, as_reviewer, request, "the demo reviewer approves", now)
+    for n, submission in enumerate(eligible):
+        at = now - timedelta(minutes=3 - n)  # one after the other, before the newer guideline
+        ask = requests.Ask(eligible[0].product_version_id, DEMO_PROGRAM, submission.id, None)
+        request = requests.create(session, as_vendor, ask, programs, at)
+        if n < 2:
+            requests.approve(session, as_reviewer, request, "the demo reviewer approves", at)
     before = status_changes.statuses(session, window)
     guideline_registry.import_documents(session, guideline_documents("demo_data/later"), now)
     status_changes.record(session, console, before, window, now)
@@ -193,7 +187,7 @@ def made(session: Session, window: int) -> list[Made]:
     certified = session.scalars(
         records.loaded(select(CertificationRecord))
         .where(CertificationRecord.vendor_id == vendor.id)
-        .order_by(CertificationRecord.decided_at, CertificationRecord.guideline_name)
+        .order_by(CertificationRecord.decided_at, CertificationRecord.id)
     ).unique()
     for record in certified:
         status = records.status(record, programs)
