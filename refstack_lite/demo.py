@@ -39,9 +39,10 @@ DEMO_PROGRAM = "widgets"
 
 
 def guideline_documents(folder_name: str = "demo_data") -> list[Document]:
-    """The demo guidelines imported on every run; ``demo_data/later`` holds the one that arrives
-    after the first certifications (and expires the oldest)."""
-    folder = resources.files("refstack_lite").joinpath(*folder_name.split("/"))
+    """The demo guidelines imported on every run; ``demo_later`` holds the one that arrives after
+    the first certifications (and expires the oldest), kept apart so that importing the folder
+    ``demo_data`` gives the two guidelines alone."""
+    folder = resources.files("refstack_lite") / folder_name
     return [
         Document(f.name, f"demo:{f.name}", f.read_bytes())
         for f in sorted(folder.iterdir(), key=lambda f: f.name)
@@ -140,7 +141,7 @@ def seed_certifications(session: Session, now: datetime, window: int) -> None:
         if n < 2:
             requests.approve(session, as_reviewer, request, "the demo reviewer approves", at)
     before = status_changes.statuses(session, window)
-    guideline_registry.import_documents(session, guideline_documents("demo_data/later"), now)
+    guideline_registry.import_documents(session, guideline_documents("demo_later"), now)
     status_changes.record(session, console, before, window, now)
 
 
