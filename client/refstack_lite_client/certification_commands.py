@@ -64,11 +64,12 @@ def certifications_list(
 @click.pass_obj
 def certifications_show(state: State, certification_id: str, as_json: bool) -> None:
     """One certification: what it rests on and its status now."""
-    found = state.api(public=True).get(certification_path(certification_id))
+    api = state.api(public=True)
+    found = api.get(certification_path(certification_id))
     if as_json:
         echo_json(found)
     else:
-        click.echo(certification_fields(found))
+        click.echo(certification_fields(found, api.url))
 
 
 @certifications_group.command("revoke")
@@ -78,11 +79,12 @@ def certifications_show(state: State, certification_id: str, as_json: bool) -> N
 @click.pass_obj
 def certifications_revoke(state: State, certification_id: str, reason: str, as_json: bool) -> None:
     """Revoke a certification (foundation reviewers and admins); it cannot be undone."""
-    revoked = state.api().post(certification_path(certification_id, "revoke"), {"reason": reason})
+    api = state.api()
+    revoked = api.post(certification_path(certification_id, "revoke"), {"reason": reason})
     if as_json:
         echo_json(revoked)
     else:
-        click.echo(certification_fields(revoked))
+        click.echo(certification_fields(revoked, api.url))
 
 
 @click.group("programs")

@@ -5,7 +5,7 @@ and ``programs``."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from refstack_lite_client.cli_common import fields
 
@@ -25,6 +25,11 @@ def certification_path(certification_id: str, *rest: str) -> str:
     return "/".join([CERTIFICATIONS, quote(certification_id, safe=""), *rest])
 
 
+def link(base: str, path: str | None) -> str:
+    """The server's link (a path) as a URL a person can open; ``-`` for none."""
+    return "-" if not path else urljoin(base, path)
+
+
 def _named(item: dict[str, Any]) -> str:
     return f"{item['name']} ({item['id']})"
 
@@ -42,7 +47,7 @@ def check_line(check: dict[str, Any]) -> str:
     return f"  {mark:<6}  {check.get('name', '?')}" + (f": {detail}" if detail else "")
 
 
-def request_fields(found: dict[str, Any]) -> str:
+def request_fields(found: dict[str, Any], base: str) -> str:
     shown = [
         ("ID", found["id"]),
         ("State", found["state"]),
@@ -60,7 +65,7 @@ def request_fields(found: dict[str, Any]) -> str:
         shown.append(("Withdrawn", found["withdrawn_at"]))
     if found.get("reason"):
         shown.append(("Reason", found["reason"]))
-    shown.append(("URL", found["url"]))
+    shown.append(("URL", link(base, found["url"])))
     checks = found.get("checks") or []
     lines = [fields(shown)]
     if checks:
@@ -82,7 +87,7 @@ def request_row(found: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def certification_fields(found: dict[str, Any]) -> str:
+def certification_fields(found: dict[str, Any], base: str) -> str:
     status = found["status"]
     if found.get("status_since"):
         status += f" since {found['status_since']}"
@@ -102,7 +107,7 @@ def certification_fields(found: dict[str, Any]) -> str:
     ]
     if found.get("revoked_at"):
         shown.append(("Revoked", f"{found['revoked_at']}: {found.get('revocation_reason') or ''}"))
-    shown.append(("URL", found["url"]))
+    shown.append(("URL", link(base, found["url"])))
     return fields(shown)
 
 

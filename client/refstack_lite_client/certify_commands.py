@@ -80,7 +80,7 @@ def certify_request(
     if as_json:
         echo_json(created)
     else:
-        click.echo(request_fields(created))
+        click.echo(request_fields(created, api.url))
 
 
 @certify_group.command("status")
@@ -109,7 +109,7 @@ def certify_status(
         if as_json:
             echo_json(found)
         else:
-            click.echo(request_fields(found))
+            click.echo(request_fields(found, api.url))
         return
     filters = query(vendor=vendor_id, product_version=version_id, program=program, state=wanted)
     show_requests(list(api.items(REQUESTS + filters)), as_json, "no certification requests")
@@ -121,8 +121,9 @@ def certify_status(
 @click.pass_obj
 def certify_withdraw(state: State, request_id: str, as_json: bool) -> None:
     """Withdraw a pending request: it is never reviewed."""
-    withdrawn = state.api().post(request_path(request_id, "withdraw"))
+    api = state.api()
+    withdrawn = api.post(request_path(request_id, "withdraw"))
     if as_json:
         echo_json(withdrawn)
     else:
-        click.echo(request_fields(withdrawn))
+        click.echo(request_fields(withdrawn, api.url))

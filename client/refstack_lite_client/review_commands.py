@@ -15,6 +15,7 @@ from refstack_lite_client.certification_views import (
     REQUEST_STATES,
     REQUESTS,
     certification_fields,
+    link,
     query,
     request_fields,
     request_path,
@@ -58,7 +59,7 @@ def _verdict_lines(verdict: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def review_lines(review: dict[str, Any]) -> list[str]:
+def review_lines(review: dict[str, Any], base: str) -> list[str]:
     """What the server gives a reviewer beside the request."""
     submission = review["submission"]
     challenge = submission.get("challenge")
@@ -77,8 +78,8 @@ def review_lines(review: dict[str, Any]) -> list[str]:
                     "Challenge",
                     "-" if challenge is None else f"{challenge['nonce']} (issued {challenge['issued_at']})",
                 ),
-                ("Evidence", submission.get("evidence_url") or "-"),
-                ("Document", review["guideline_document_url"]),
+                ("Evidence", link(base, submission.get("evidence_url"))),
+                ("Document", link(base, review["guideline_document_url"])),
             ]
         )
     )
@@ -122,13 +123,14 @@ def review_list(
 def review_show(state: State, request_id: str, as_json: bool) -> None:
     """A request with everything needed to decide it: verdict per capability, failed and flagged
     tests, signer and key history, guideline and submission digests, challenge, evidence."""
-    found = state.api().get(request_path(request_id))
+    api = state.api()
+    found = api.get(request_path(request_id))
     if as_json:
         echo_json(found)
         return
-    lines = [request_fields(found)]
+    lines = [request_fields(found, api.url)]
     if "review" in found:
-        lines += review_lines(found["review"])
+        lines += review_lines(found["review"], api.url)
     click.echo("\n".join(lines))
 
 
@@ -140,11 +142,12 @@ def review_show(state: State, request_id: str, as_json: bool) -> None:
 def review_approve(state: State, request_id: str, reason: str | None, as_json: bool) -> None:
     """Approve a pending request: the certification is made and shown."""
     body = {} if reason is None else {"reason": reason}
-    made = state.api().post(request_path(request_id, "approve"), body)
+    api = state.api()
+    made = api.post(request_path(request_id, "approve"), body)
     if as_json:
         echo_json(made)
     else:
-        click.echo(certification_fields(made))
+        click.echo(certification_fields(made, api.url))
 
 
 @review_group.command("deny")
@@ -154,8 +157,9 @@ def review_approve(state: State, request_id: str, reason: str | None, as_json: b
 @click.pass_obj
 def review_deny(state: State, request_id: str, reason: str, as_json: bool) -> None:
     """Deny a pending request with a reason."""
-    denied = state.api().post(request_path(request_id, "deny"), {"reason": reason})
+    api = state.api()
+    denied = api.post(request_path(request_id, "deny"), {"reason": reason})
     if as_json:
         echo_json(denied)
     else:
-        click.echo(request_fields(denied))
+        click.echo(request_fields(denied, api.url))

@@ -90,7 +90,8 @@ def test_a_request_from_the_ask_to_the_certification(people: People, world: Worl
     assert facts["Signer"].endswith("(active)")
     assert facts["Source"] == "v2"
     assert facts["Challenge"] != "-"
-    assert facts["Document"] == "/v2/guidelines/2020.06/document?revision=1"
+    assert facts["Document"] == f"{people.reviewer.url}/v2/guidelines/2020.06/document?revision=1"
+    assert facts["URL"] == f"{people.reviewer.url}/v2/certification-requests/{request_id}"
     assert facts["Evidence"] == "-"
     assert "Vendor keys:" in review
     assert as_json(people.reviewer, "review", "show", request_id)["review"]["submission"]["id"] == submission
