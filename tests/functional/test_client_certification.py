@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from refstack_lite_client.guideline import Guideline
 
 from tests.functional.api_helpers import unchanged
-from tests.functional.certification_helpers import World, certification_world
+from tests.functional.certification_helpers import World, certification_world, guideline_path, required
 from tests.functional.client_helpers import Client, fails
 from tests.functional.client_helpers import ok as succeeds
 
@@ -195,3 +196,17 @@ def test_status_shows_the_certifications_resting_on_a_submission(people: People,
     found = as_json(people.vendor, "status", certified)
     assert [c["id"] for c in found["certifications"]] == [certification]
     assert [r["id"] for r in found["certification_requests"]] == [request_id]
+
+
+def test_review_show_names_a_flagged_test_that_failed(people: People, world: World) -> None:
+    test = next(
+        e.test
+        for e in Guideline.from_bytes(guideline_path("2020.06").read_bytes()).tests_for("platform")
+        if e.test.flagged
+    )
+    flagged = test.list_entry()
+    passed = tuple(name for name in required("2020.06", "platform") if name != flagged)
+    request_id = world.request(world.submit("2020.06", passed=passed, failed=(flagged,)))
+    review = succeeds(people.reviewer("review", "show", request_id)).stdout
+    assert f"    flagged, ignored: {test.name}" in review
+    assert "Verdict:     eligible" in review
