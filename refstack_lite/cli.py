@@ -308,8 +308,10 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
             kept = demo_data.holds_demo(session)
             issued = demo_data.seed_identities(session, now)
             demo_data.seed_submissions(session, now)
+            window = app.config["SETTINGS"].accepted_guidelines
+            demo_data.seed_certifications(session, now, window)
             session.commit()
-            made = demo_data.made(session)
+            made = demo_data.made(session, window)
         base = _base_url(host, port)
         if kept:
             click.echo(f"database {shown}: kept from an earlier run, with what it made (--reset starts over)", err=True)
@@ -317,7 +319,7 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
             click.echo(f"database {shown}: the demo data was made now", err=True)
         width = max(len(m.said) for m in made)
         for m in made:
-            click.echo(f"  {m.kind:<10}  {m.id}  {m.said:<{width}}  {base}{m.path}", err=True)
+            click.echo(f"  {m.kind:<13}  {m.id}  {m.said:<{width}}  {base}{m.path}", err=True)
         click.echo(f"pages: {base}/guidelines and {base}/guidelines/{demo_data.DEMO_GUIDELINE}", err=True)
         click.echo(
             f"demo admin {demo_data.ADMIN!r}: curl -H 'Authorization: Bearer <token>' {base}/v2/users/me "

@@ -16,6 +16,8 @@ import click
 
 from refstack_lite_client import bundle, keys, results_file, submissions
 from refstack_lite_client.api import Api, ApiError, Unreachable
+from refstack_lite_client.certification_commands import certifications_group, programs_group
+from refstack_lite_client.certify_commands import certify_group
 from refstack_lite_client.cli_common import (
     ENV_PASSPHRASE,
     choose_vendor,
@@ -29,6 +31,7 @@ from refstack_lite_client.import_command import import_command
 from refstack_lite_client.junit_results import CorruptReport
 from refstack_lite_client.product_commands import products_group, versions_group
 from refstack_lite_client.required_tests import RequiredTestsError
+from refstack_lite_client.review_commands import review_group
 from refstack_lite_client.run_command import run_command
 from refstack_lite_client.runner import RunnerError
 from refstack_lite_client.sign_command import ChallengeFileError, sign_command
@@ -420,3 +423,7 @@ main.add_command(status_command)
 main.add_command(vendors_group)
 main.add_command(products_group)
 main.add_command(versions_group)
+main.add_command(programs_group)
+main.add_command(certify_group)
+main.add_command(review_group)
+main.add_command(certifications_group)

@@ -142,6 +142,7 @@ def create_request() -> tuple[Response, int]:
         query_param("product_version", "only requests for this product version"),
         query_param("program", "only requests under this program"),
         query_param("state", "only requests in this state", {"enum": list(STATES)}),
+        query_param("submission", "only requests naming this submission"),
     ),
 )
 def list_requests() -> Response:
@@ -153,6 +154,7 @@ def list_requests() -> Response:
         product_version_id=request.args.get("product_version"),
         program=request.args.get("program"),
         state=state,
+        submission_id=request.args.get("submission"),
     )
     found = requests.listing(get_session(), current_actor(), filters)
     return jsonify({"items": [request_json(r) for r in found]})

@@ -62,6 +62,7 @@ def record_json(record: CertificationRecord, status: states.Status) -> dict[str,
         query_param("program", "only under this program"),
         query_param("guideline", "only resting on this guideline, e.g. 2020.06"),
         query_param("status", "only in this status now", {"enum": list(STATUSES)}),
+        query_param("submission", "only resting on this submission"),
     ),
 )
 def list_certifications() -> Response:
@@ -75,6 +76,7 @@ def list_certifications() -> Response:
         program=request.args.get("program"),
         guideline=request.args.get("guideline"),
         status=status,
+        submission_id=request.args.get("submission"),
     )
     found = records.listing(get_session(), current_actor(), filters, _programs())
     return jsonify({"items": [record_json(r, s) for r, s in found]})

@@ -98,6 +98,7 @@ class Filters:
     program: str | None = None
     guideline: str | None = None
     status: str | None = None
+    submission_id: str | None = None
 
 
 def listing(
@@ -116,6 +117,8 @@ def listing(
         query = query.where(CertificationRecord.program == filters.program)
     if filters.guideline is not None:
         query = query.where(CertificationRecord.guideline_name == filters.guideline)
+    if filters.submission_id is not None:
+        query = query.where(CertificationRecord.submission_id == filters.submission_id)
     rows = session.scalars(query.order_by(CertificationRecord.decided_at, CertificationRecord.id)).unique()
     out = [(r, status(r, programs)) for r in rows if products.is_visible(session, actor, r.product_version.product)]
     return [(r, s) for r, s in out if filters.status is None or s.status == filters.status]

@@ -186,6 +186,7 @@ class Filters:
     product_version_id: str | None = None
     program: str | None = None
     state: str | None = None
+    submission_id: str | None = None
 
 
 def listing(session: Session, actor: Actor, filters: Filters) -> list[CertificationRequest]:
@@ -202,6 +203,8 @@ def listing(session: Session, actor: Actor, filters: Filters) -> list[Certificat
         query = query.where(CertificationRequest.program == filters.program)
     if filters.state is not None:
         query = query.where(CertificationRequest.state == filters.state)
+    if filters.submission_id is not None:
+        query = query.where(CertificationRequest.submission_id == filters.submission_id)
     return list(session.scalars(query.order_by(CertificationRequest.requested_at, CertificationRequest.id)).unique())
 
 

@@ -195,3 +195,17 @@ def test_the_queue_is_oldest_first_and_filtered(app: Flask, client: FlaskClient)
     assert [r["id"] for r in pending] == [first]
     assert ok(client.get(f"{REQUESTS}?program=dns", headers=reviewer))["items"] == []
     refused(app, client, "GET", f"{REQUESTS}?state=done", 400, "invalid-input", headers=reviewer)
+
+
+def test_requests_and_certifications_filtered_by_their_submission(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2020.06")
+    first, second = world.submit("2020.06"), world.submit("2020.06")
+    asked = world.request(first)
+    certified = ok(world.approve(asked), 201)["id"]
+    pending = world.request(second)
+    reviewer = bearer(world.reviewer)
+    assert [r["id"] for r in ok(client.get(f"{REQUESTS}?submission={first}", headers=reviewer))["items"]] == [asked]
+    assert [r["id"] for r in ok(client.get(f"{REQUESTS}?submission={second}", headers=reviewer))["items"]] == [pending]
+    by_first = ok(client.get(f"/v2/certifications?submission={first}", headers=reviewer))["items"]
+    assert [c["id"] for c in by_first] == [certified]
+    assert ok(client.get(f"/v2/certifications?submission={second}", headers=reviewer))["items"] == []

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from refstack_lite.app import create_app
 from refstack_lite.cli import main
 from refstack_lite.db import engine_of
-from refstack_lite.demo import ADMIN, VENDOR
+from refstack_lite.demo import ADMIN, REVIEWER, VENDOR
 from tests.functional.api_helpers import ok, unchanged
 from tests.identity import bearer
 
@@ -40,14 +40,44 @@ def test_the_demo_world_is_there_for_everyone_to_see(cli: CliRunner, client: Fla
     assert ok(client.get("/v2/guidelines"))["items"]
 
 
-def test_the_demo_has_an_eligible_and_an_ineligible_signed_submission(cli: CliRunner, client: FlaskClient) -> None:
+def test_the_demo_has_eligible_and_ineligible_signed_submissions(cli: CliRunner, client: FlaskClient) -> None:
     token = demo_token(cli)
-    listed = ok(client.get("/v2/submissions", headers=bearer(token)))["items"]
-    assert [s["vendor"]["name"] for s in listed] == [VENDOR, VENDOR]
+    listed = ok(client.get("/v2/submissions", headers=bearer(token)))["items"][::-1]  # oldest first
+    assert [s["vendor"]["name"] for s in listed] == [VENDOR] * 4
     verdicts = [[(v["guideline"], v["eligible"]) for v in s["verdicts"]] for s in listed]
-    assert verdicts == [[("widgets.2026.05", False)], [("widgets.2026.05", True)]]  # newest first
-    assert listed[0]["counts"]["failed"] == 1
+    assert verdicts == [
+        [("widgets.2025.11", True)],
+        [("widgets.2026.05", True)],
+        [("widgets.2026.05", False)],
+        [("widgets.2026.05", True)],
+    ]
+    assert listed[2]["counts"]["failed"] == 1
     assert all(s["challenged"] and s["key"]["status"] == "active" for s in listed)
+
+
+def test_the_demo_has_a_certified_product_an_expired_certification_and_a_pending_request(
+    cli: CliRunner, client: FlaskClient
+) -> None:
+    token = demo_token(cli)
+    (public,) = ok(client.get("/v2/products"))["items"]
+    certified = ok(client.get(f"/v2/certifications?product={public['id']}"))["items"]  # public: no token needed
+    assert [(c["program"], c["guideline"]["name"], c["status"]) for c in certified] == [
+        ("widgets", "widgets.2025.11", "expired"),
+        ("widgets", "widgets.2026.05", "active"),
+    ]
+    expired = certified[0]
+    assert expired["status_since"] is not None
+    assert expired["reviewer"] == REVIEWER
+    # the newer guideline that expired it is imported, and the program accepts the two newest
+    (program,) = ok(client.get("/v2/programs"))["items"]
+    assert [g["name"] for g in program["accepted"]] == ["widgets.2026.11", "widgets.2026.05"]
+    requests = ok(client.get("/v2/certification-requests", headers=bearer(token)))["items"]
+    assert [r["state"] for r in requests] == ["approved", "approved", "pending"]
+    (pending,) = [r for r in requests if r["state"] == "pending"]
+    assert all(c["passed"] for c in pending["checks"])
+    actions = [e["action"] for e in ok(client.get("/v2/audit?limit=200", headers=bearer(token)))["items"]]
+    assert actions.count("certification-request.create") == 3
+    assert actions.count("certification-request.approve") == 2
 
 
 def test_a_second_run_keeps_the_world_and_gives_a_new_token(cli: CliRunner, client: FlaskClient) -> None:
@@ -58,10 +88,11 @@ def test_a_second_run_keeps_the_world_and_gives_a_new_token(cli: CliRunner, clie
     for token in (first, second):
         assert ok(client.get("/v2/users/me", headers=bearer(token)))["name"] == ADMIN
     assert len(ok(client.get("/v2/vendors"))["items"]) == 1
-    assert len(ok(client.get("/v2/submissions", headers=bearer(second)))["items"]) == 2
+    assert len(ok(client.get("/v2/submissions", headers=bearer(second)))["items"]) == 4
+    assert len(ok(client.get("/v2/certifications"))["items"]) == 2
     later = ok(client.get("/v2/audit?limit=200", headers=bearer(second)))["items"]
     assert [e["action"] for e in later[: len(later) - len(events)]] == ["token.create"]
-    assert {e["actor"] for e in events} == {"console:demo", ADMIN}
+    assert {e["actor"] for e in events} == {"console:demo", ADMIN, REVIEWER}
 
 
 def demo_lines(result: Result) -> list[tuple[str, str, str]]:
@@ -89,11 +120,15 @@ def test_the_demo_says_where_its_database_is_and_what_it_made(
     public = next(p for p in products if p["public"])
     (version,) = ok(client.get(f"/v2/products/{public['id']}/versions"))["items"]
     submissions = ok(client.get("/v2/submissions", headers=bearer(token)))["items"][::-1]  # oldest first
+    certifications = ok(client.get("/v2/certifications"))["items"]
+    (pending,) = ok(client.get("/v2/certification-requests?state=pending", headers=bearer(token)))["items"]
     assert demo_lines(first) == [
         ("vendor", vendor["id"], f"{base}/v2/vendors/{vendor['id']}"),
         *[("product", p["id"], f"{base}/v2/products/{p['id']}") for p in products],  # the public one last
         ("version", version["id"], f"{base}/v2/products/{public['id']}/versions/{version['id']}"),
         *[("submission", s["id"], f"{base}/v2/submissions/{s['id']}") for s in submissions],
+        *[("certification", c["id"], f"{base}/v2/certifications/{c['id']}") for c in certifications],
+        ("request", pending["id"], f"{base}/v2/certification-requests/{pending['id']}"),
     ]
     for _, _, url in demo_lines(first):  # each URL answers, through the app, with the token
         assert client.get(url.removeprefix(base), headers=bearer(token)).status_code == 200
@@ -126,7 +161,7 @@ def test_reset_starts_over_on_a_sqlite_file(tmp_path: Path) -> None:
             assert client.get("/v2/users/me", headers=bearer(old_token)).status_code == 401
             new_token = reset.stdout.splitlines()[-1]
             assert ok(client.get("/v2/users/me", headers=bearer(new_token)))["name"] == ADMIN
-            assert len(ok(client.get("/v2/submissions", headers=bearer(new_token)))["items"]) == 2
+            assert len(ok(client.get("/v2/submissions", headers=bearer(new_token)))["items"]) == 4
     finally:
         engine_of(app).dispose()
 
