@@ -13,7 +13,8 @@ pending     approve    approved     a foundation reviewer outside the vendor app
 pending     deny       denied       a foundation reviewer outside the vendor denies, reason
 pending     withdraw   withdrawn    a member of the vendor withdraws the request
 active      expire     expired      newer approved guidelines push its guideline out
-active      suspend    suspended    its signing key is compromised, or its vendor unofficial
+active      suspend    suspended    its key is compromised, its vendor unofficial, or a newer
+            (continued)             revision of its guideline finds its submission not eligible
 active      revoke     revoked      the foundation revokes it, with a reason
 suspended   resume     active       what it rests on holds again (the vendor official again)
 suspended   expire     expired      its guideline leaves the window while suspended
