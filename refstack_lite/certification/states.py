@@ -6,21 +6,20 @@ it from facts at read time, so importing a guideline or revoking a key changes e
 once. ``record_transition`` says which moves between statuses are allowed, for the actions
 people take (``revoke``) and for those that facts cause (``expire``, ``suspend``, ``resume``).
 
-=========== ========== ============ =======================================================
+=========== ========== ============ ==============================================================
 state       event      next state   when
-=========== ========== ============ =======================================================
+=========== ========== ============ ==============================================================
 pending     approve    approved     a foundation reviewer outside the vendor approves
 pending     deny       denied       a foundation reviewer outside the vendor denies, reason
 pending     withdraw   withdrawn    a member of the vendor withdraws the request
 active      expire     expired      newer approved guidelines push its guideline out
-active      suspend    suspended    its key is compromised, its vendor unofficial, or a newer
-            (continued)             revision of its guideline finds its submission not eligible
+active      suspend    suspended    key compromised, vendor unofficial, or re-evaluated ineligible
 active      revoke     revoked      the foundation revokes it, with a reason
 suspended   resume     active       what it rests on holds again (the vendor official again)
 suspended   expire     expired      its guideline leaves the window while suspended
 suspended   revoke     revoked      the foundation revokes it after review
 expired     revoke     revoked      the foundation revokes it (fraud found afterwards)
-=========== ========== ============ =======================================================
+=========== ========== ============ ==============================================================
 
 Every other pair is refused (``TransitionRefused``): a decided or withdrawn request cannot be
 decided again, and a revoked certification accepts no action at all.
