@@ -129,7 +129,9 @@ def guidelines_import(sources: tuple[str, ...], show_warnings: bool) -> None:
         _import(app, documents, show_warnings)
 
 
-def _import(app: Flask, documents: list[Document], show_warnings: bool) -> None:
+def _import(app: Flask, documents: list[Document], show_warnings: bool, actor: Actor | None = None) -> None:
+    """Import ``documents`` as ``actor`` (the console's user when not given)."""
+    actor = actor or _console()
     with app.app_context():
         session = get_session()
         window = app.config["SETTINGS"].accepted_guidelines
@@ -146,8 +148,8 @@ def _import(app: Flask, documents: list[Document], show_warnings: bool) -> None:
         for o in outcomes:
             if o.action != "unchanged":
                 after = {"revision": o.revision, "digest": "sha256:" + o.digest, "source": o.source}
-                audit.record(session, _console(), f"guideline.{o.action}", "guideline", o.name, at=now, after=after)
-        changed = status_changes.record(session, _console(), before, window, now)
+                audit.record(session, actor, f"guideline.{o.action}", "guideline", o.name, at=now, after=after)
+        changed = status_changes.record(session, actor, before, window, now)
         session.commit()
         revised = [
             (o.name, o.revision, registry.current_digest(session, o.name)[0]) for o in outcomes if o.action == "revised"
@@ -301,7 +303,7 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
         if reset:
             click.echo(f"reset: deleted {_delete_sqlite_file(engine)}", err=True)
         migrate.upgrade(engine)
-        _import(app, demo_data.guideline_documents(), show_warnings=False)
+        _import(app, demo_data.guideline_documents(), show_warnings=False, actor=demo_data.CONSOLE)
         with app.app_context():
             session = get_session()
             now = datetime.now(UTC)

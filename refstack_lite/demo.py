@@ -35,6 +35,7 @@ VENDOR = "Example Cloud Co"
 REVIEWER = "demo-reviewer"
 DEMO_GUIDELINE = "widgets.2026.05"
 OLD_GUIDELINE = "widgets.2025.11"
+CONSOLE = Actor(None, label="console:demo")  # who the demo command acts as in the audit trail
 DEMO_PROGRAM = "widgets"
 
 
@@ -52,10 +53,9 @@ def guideline_documents(folder_name: str = "demo_data") -> list[Document]:
 
 def seed_identities(session: Session, now: datetime) -> accounts.IssuedToken:
     """Create the demo world once (later runs keep it) and issue a fresh admin token."""
-    console = Actor(None, label="console:demo")
     admin = session.scalar(select(User).where(User.name == ADMIN))
     if admin is None:
-        admin = accounts.create_user(session, console, ADMIN, "demo-admin@example.org", "admin", now)
+        admin = accounts.create_user(session, CONSOLE, ADMIN, "demo-admin@example.org", "admin", now)
     if session.scalar(select(Vendor.id).where(Vendor.name == VENDOR)) is None:
         as_admin = Actor(admin)
         vendor = vendors.create(session, as_admin, VENDOR, "A vendor made by `refstack-lite demo`.", now)
@@ -66,7 +66,7 @@ def seed_identities(session: Session, now: datetime) -> accounts.IssuedToken:
         )
         products.add_version(session, as_admin, cloud, now, "2026.1", "5f2a0c6e9d8b4e1fa0b3c7d2e6f81234")
         products.create(session, as_admin, vendor, now, name="Example Distribution", product_type="distribution")
-    return accounts.issue_token(session, console, admin, "demo", now, now + DEMO_TOKEN_LIFETIME)
+    return accounts.issue_token(session, CONSOLE, admin, "demo", now, now + DEMO_TOKEN_LIFETIME)
 
 
 def seed_submissions(session: Session, now: datetime) -> None:
@@ -119,10 +119,9 @@ def seed_certifications(session: Session, now: datetime, window: int) -> None:
     vendor = session.scalar(select(Vendor).where(Vendor.name == VENDOR))
     if admin is None or vendor is None or session.scalar(select(CertificationRequest.id).limit(1)) is not None:
         return
-    console = Actor(None, label="console:demo")
     reviewer = session.scalar(select(User).where(User.name == REVIEWER))
     if reviewer is None:
-        reviewer = accounts.create_user(session, console, REVIEWER, "demo-reviewer@example.org", "reviewer", now)
+        reviewer = accounts.create_user(session, CONSOLE, REVIEWER, "demo-reviewer@example.org", "reviewer", now)
     eligible = [
         s
         for s in session.scalars(
@@ -142,7 +141,7 @@ def seed_certifications(session: Session, now: datetime, window: int) -> None:
             requests.approve(session, as_reviewer, request, "the demo reviewer approves", at)
     before = status_changes.statuses(session, window)
     guideline_registry.import_documents(session, guideline_documents("demo_later"), now)
-    status_changes.record(session, console, before, window, now)
+    status_changes.record(session, CONSOLE, before, window, now)
 
 
 def holds_demo(session: Session) -> bool:

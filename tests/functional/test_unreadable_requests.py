@@ -64,6 +64,9 @@ def world(app: Flask, client: FlaskClient, alice: str, root: str) -> World:
         "path:filename": "none",
         "test_id": submission,
         "target": "platform",
+        "program_id": "powered-platform",
+        "request_id": "no-such-request",  # the body is read before the request is looked up
+        "certification_id": "no-such-certification",
     }
     return World(vendor, root, ids)
 
@@ -192,6 +195,10 @@ READS_BODY = (
     ("POST", "/v2/vendors/<vendor_id>/keys/challenges", "alice", "application/json"),
     ("POST", "/v2/vendors/<vendor_id>/keys", "alice", "application/json"),
     ("POST", "/v2/vendors/<vendor_id>/keys/<key_id>/revoke", "alice", "application/json"),
+    ("POST", "/v2/certification-requests", "alice", "application/json"),
+    ("POST", "/v2/certification-requests/<request_id>/approve", "root", "application/json"),
+    ("POST", "/v2/certification-requests/<request_id>/deny", "root", "application/json"),
+    ("POST", "/v2/certifications/<certification_id>/revoke", "root", "application/json"),
 )
 # The routes that change something from their path alone.
 READS_NO_BODY = {
@@ -200,6 +207,7 @@ READS_NO_BODY = {
     ("POST", "/v2/vendors/<vendor_id>/withdraw"),
     ("POST", "/v2/vendors/<vendor_id>/invitation"),
     ("POST", "/v2/vendors/<vendor_id>/keys/<key_id>/retire"),
+    ("POST", "/v2/certification-requests/<request_id>/withdraw"),
 }
 
 
