@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,3 +64,15 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: f
             pass
         time.sleep(0.1)
     pytest.fail(f"the server did not answer /healthz within {timeout}s:\n{log.read_text(errors='replace')}")
+
+
+def run_worker(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``refstack-lite worker --burst`` of this environment's venv: runs the queued jobs, then exits."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "refstack-lite"), "worker", "--burst"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )

@@ -10,9 +10,6 @@ compromised (what it signed is suspended); every step is in the audit export."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +19,11 @@ from flask.testing import FlaskClient
 
 from refstack_lite.cli import main
 from tests.conftest import redis_url
+from tests.e2e.processes import run_worker
 from tests.functional.api_helpers import ok
 from tests.functional.certification_helpers import certification_world
 from tests.functional.submission_cases import object_only_test, write_revised
 from tests.identity import bearer
-
-WORKER = Path(sys.executable).parent / "refstack-lite"
 
 
 def _import(cli: CliRunner, path: Path) -> str:
@@ -66,14 +62,7 @@ def test_the_lifecycle_from_request_to_expiry_revision_and_compromise(
     assert "revised   2020.06 revision 2" in output
     assert "queued    re-evaluation of the submissions against 2020.06 revision 2" in output
     assert {revision for revision, _target in _history(client, world.admin, submission)} == {1}  # only queued
-    worker = subprocess.run(
-        [str(WORKER), "worker", "--burst"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    worker = run_worker(env)
     assert worker.returncode == 0, worker.stdout + worker.stderr
     history = _history(client, world.admin, submission)
     assert history[(1, "platform")]["eligible"]

@@ -4,9 +4,6 @@ process runs it against the database, adding verdicts pinned to the new revision
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +15,11 @@ from rq.job import Job, JobStatus
 
 from refstack_lite.cli import main
 from tests.conftest import redis_url
+from tests.e2e.processes import run_worker
 from tests.functional.api_helpers import ok, unchanged
 from tests.functional.submission_cases import object_only_test, without, write_revised
 from tests.functional.submission_helpers import ready_vendor
 from tests.identity import bearer, make_user
-
-WORKER = Path(sys.executable).parent / "refstack-lite"
 
 
 def verdicts(client: FlaskClient, token: str, submission_id: str) -> dict[tuple[int, str], bool]:
@@ -54,14 +50,7 @@ def test_a_worker_process_reevaluates_through_redis(
         assert Job.fetch(job_id, connection=connection).get_status() == JobStatus.QUEUED
         assert {revision for revision, _target in verdicts(client, alice, partial)} == {1}  # queued, not run
 
-        worker = subprocess.run(
-            [str(WORKER), "worker", "--burst"],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+        worker = run_worker(env)
         assert worker.returncode == 0, worker.stdout + worker.stderr
         job = Job.fetch(job_id, connection=connection)
         assert job.get_status() == JobStatus.FINISHED, worker.stdout + worker.stderr
@@ -75,12 +64,5 @@ def test_a_worker_process_reevaluates_through_redis(
     assert verdicts(client, alice, full)[(2, "platform")] is True
 
     with unchanged(app):  # the job is done: running the worker again finds nothing to do
-        again = subprocess.run(
-            [str(WORKER), "worker", "--burst"],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+        again = run_worker(env)
     assert again.returncode == 0, again.stdout + again.stderr
