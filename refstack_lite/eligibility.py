@@ -220,12 +220,21 @@ class Run:
 
 
 @dataclass(frozen=True)
+class PlannedCapability:
+    name: str
+    status: str
+    tests: tuple[Test, ...]
+    names: frozenset[str]  # the tests' own names: a run that passed them all needs no more look
+    sorted_names: tuple[str, ...]  # each once, sorted: the report's ``passed`` when all passed
+
+
+@dataclass(frozen=True)
 class Plan:
     """What evaluating one target of one guideline needs, worked out once per snapshot."""
 
     guideline_id: str
     target: str
-    capabilities: tuple[tuple[str, str, tuple[Test, ...]], ...]  # (name, status, tests), sorted by name
+    capabilities: tuple[PlannedCapability, ...]  # sorted by name
     undefined_capabilities: tuple[str, ...]
     requires_platform: tuple[str, ...]
     # The required capabilities' entries, and the tests they name, with how many are flagged
@@ -240,11 +249,14 @@ def plan(guideline: Guideline, target: str) -> Plan:
     """The evaluation plan of ``target``; raises ``UnknownTarget`` for a target not defined."""
     statuses = guideline.capability_status(target)  # raises UnknownTarget
     defined = [
-        (name, statuses[name], guideline.capabilities[name].tests)
+        PlannedCapability(
+            name, statuses[name], tests, frozenset(t.name for t in tests), _sorted([t.name for t in tests])
+        )
         for name in sorted(statuses)
         if name in guideline.capabilities
+        for tests in (guideline.capabilities[name].tests,)
     ]
-    required = [test for _, status, tests in defined if status == "required" for test in tests]
+    required = [test for cap in defined if cap.status == "required" for test in cap.tests]
     flagged_everywhere: dict[str, bool] = {}
     for test in required:
         flagged_everywhere[test.name] = flagged_everywhere.get(test.name, True) and test.flagged
@@ -289,12 +301,16 @@ def evaluate_plan(plan: Plan, digest: str, run: Run) -> Verdict:
     listings: Counter[str] = Counter()  # outcomes of the required capabilities' entries that did not pass
     worst: dict[str, int] = {}  # each required test with such an entry: the worst outcome of its entries
     passed = run.passed
-    for cap_name, status, tests in plan.capabilities:
-        ok = [test.name for test in tests if test.name in passed]  # most entries: nothing more to see
+    for cap in plan.capabilities:
+        status = cap.status
+        if cap.names <= passed:  # most capabilities of a good run: nothing more to see
+            reports.append(CapabilityReport(cap.name, status, cap.sorted_names, (), (), (), (), ()))
+            continue
+        ok = [test.name for test in cap.tests if test.name in passed]
         others: dict[str, list[str]] = {}
         aliases: dict[str, str] = {}
-        if len(ok) < len(tests):
-            for test in tests:
+        if len(ok) < len(cap.tests):
+            for test in cap.tests:
                 if test.name in passed:
                     continue
                 outcome, via = run.outcome(test)
@@ -308,7 +324,7 @@ def evaluate_plan(plan: Plan, digest: str, run: Run) -> Verdict:
                     worst[test.name] = max(worst.get(test.name, 0), _SEVERITY[outcome])
         reports.append(
             CapabilityReport(
-                cap_name,
+                cap.name,
                 status,
                 passed=_sorted(ok),
                 failed=_sorted(others.get(FAILED, ())),
