@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -36,11 +36,21 @@ def begin_writing(session: Session) -> None:
     data; but reads and then writes that must not interleave with another writer (two uploads of
     the same evidence) need the lock first: ``BEGIN IMMEDIATE`` waits for it (busy timeout) and
     keeps it to the commit. Other databases lock rows instead (``FOR UPDATE``) and need nothing.
+    When nothing was written or is waiting to be (only reads ran, outside any SQLite
+    transaction), there is nothing to commit first.
     """
     if session.get_bind().dialect.name != "sqlite":
         return
-    session.commit()
-    session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    connection = session.connection()
+    if session.new or session.dirty or session.deleted or _writing(connection):
+        session.commit()
+        connection = session.connection()
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _writing(connection: Connection) -> bool:
+    driver = connection.connection.driver_connection
+    return bool(getattr(driver, "in_transaction", True))
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
