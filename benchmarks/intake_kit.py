@@ -68,8 +68,7 @@ def unseen(tests: list[Test], salt: str, i: int) -> list[Test]:
     renamed = []
     for j, (name, test_id, _) in enumerate(tests):
         tag = f"_{salt}{i:05x}{j:03x}"
-        head, _, last = name.rpartition(".")
-        new = f"{head}.{last[: max(5, len(last) - len(tag))]}{tag}"  # "test_" stays
+        new = name[: max(12, len(name) - len(tag))] + tag
         renamed.append((new, test_id, f"{new}[id-{test_id}]"))
     return renamed
 

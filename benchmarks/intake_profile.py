@@ -38,7 +38,7 @@ Step = tuple[str, str, str]  # (label, module, attribute)
 API_V2, API_V1 = "refstack_lite.api.v2_submissions", "refstack_lite.api.v1_results"
 V2, V1 = "refstack_lite.services.intake.v2_bundle", "refstack_lite.services.intake.v1_upload"
 V1_BODY, STORE = "refstack_lite.services.intake.v1_body", "refstack_lite.services.intake.store"
-BUNDLE = "refstack_lite_client.bundle"
+BUNDLE, AUTH = "refstack_lite_client.bundle", "refstack_lite.api.auth"
 
 EVALUATE: list[Step] = [
     ("evaluate", STORE, "evaluate"),
@@ -58,7 +58,7 @@ STORE_STEPS: list[Step] = [
 ]
 STEPS: dict[str, list[Step]] = {
     "v2": [
-        ("authenticate (token lookup)", API_V2, "current_actor"),
+        ("authenticate (token lookup)", AUTH, "_authenticate"),
         ("read body", API_V2, "read_upload"),
         ("v2_bundle.receive", V2, "receive"),
         ("bundle.verify", BUNDLE, "verify"),
@@ -79,7 +79,7 @@ STEPS: dict[str, list[Step]] = {
         ("jsonify", API_V2, "jsonify"),
     ],
     "v1": [
-        ("authenticate (token lookup)", API_V1, "current_actor"),
+        ("authenticate (token lookup)", AUTH, "_authenticate"),
         ("read body", API_V1, "read_upload"),
         ("v1_body.check (own: SHA-256)", V1_BODY, "check"),
         ("parse (own: JSON parse)", V1_BODY, "parse"),
