@@ -24,6 +24,7 @@ from refstack_lite.errors import Conflict
 from refstack_lite.models import (
     Base,
     GuidelineRevision,
+    Product,
     ProductVersion,
     SigningKey,
     Submission,
@@ -271,6 +272,23 @@ _CLAIM = (
     update(_CHALLENGES)
     .where(_CHALLENGES.c.id == bindparam("challenge_id"), _CHALLENGES.c.used_at.is_(None))
     .values(used_at=bindparam("now"))
+)
+
+
+def version_by_cpid(session: Session, vendor_id: str, cpid: str) -> ProductVersion | None:
+    """The vendor's one product version with this cpid (None when it has none, or several), as
+    RefStack associated signed uploads."""
+    if not cpid:
+        return None
+    matches = session.scalars(_VENDORS_CPID, {"vendor_id": vendor_id, "cpid": cpid}).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+_VENDORS_CPID = (
+    select(ProductVersion)
+    .join(Product)
+    .where(Product.vendor_id == bindparam("vendor_id"), ProductVersion.cpid == bindparam("cpid"))
+    .limit(2)
 )
 
 

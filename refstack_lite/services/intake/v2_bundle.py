@@ -136,12 +136,6 @@ _VENDORS_VERSION = (
     .join(Product)
     .where(ProductVersion.id == bindparam("version_id"), Product.vendor_id == bindparam("vendor_id"))
 )
-_VENDORS_CPID = (
-    select(ProductVersion)
-    .join(Product)
-    .where(Product.vendor_id == bindparam("vendor_id"), ProductVersion.cpid == bindparam("cpid"))
-    .limit(2)
-)
 _CHALLENGE = select(SubmissionChallenge).where(SubmissionChallenge.nonce == bindparam("nonce"))
 
 
@@ -168,10 +162,7 @@ def _product_version(
 ) -> ProductVersion | None:
     """The vendor's product version the results name, or the one whose cpid they carry."""
     if version_id is None:
-        if cpid is None:
-            return None
-        matches = session.scalars(_VENDORS_CPID, {"vendor_id": vendor_id, "cpid": cpid}).all()
-        return matches[0] if len(matches) == 1 else None
+        return None if cpid is None else store.version_by_cpid(session, vendor_id, cpid)
     version = session.scalar(_VENDORS_VERSION, {"version_id": version_id, "vendor_id": vendor_id})
     if version is None:
         raise InvalidInput(
