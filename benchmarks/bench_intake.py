@@ -11,7 +11,8 @@ temporary SQLite file; PostgreSQL with ``--postgres-url``) and per kind of uploa
   fresh challenge from ``POST /v2/challenges`` (``--unchallenged`` runs the server with
   ``REFSTACK_LITE_ACCEPT_UNCHALLENGED=true`` and sends none);
 - ``v1``: RefStack bodies to ``POST /v1/results/`` signed with RSA-2048 as refstack-client signs
-  them (``X-Signature``: PKCS#1 v1.5 SHA-256 over the body, hex; ``X-Public-Key``: OpenSSH line).
+  them (``X-Signature``: PKCS#1 v1.5 SHA-256 over the body, hex; ``X-Public-Key``: OpenSSH line);
+- ``v1u``: the same bodies unsigned, as anonymous uploads (public).
 
 Each run empties the database (SQLite: a new file; PostgreSQL: ``DROP SCHEMA public CASCADE``),
 migrates it, imports every guideline of the interop folder, creates a user with
@@ -407,8 +408,8 @@ def one_run(
     stored = stored_submissions(db_url) if args.preseed else None
     with contextlib.ExitStack() as stack:
         intake = stack.enter_context(serving(args, env, tmp, tag, bare=False))
-        if kind == "v1" and not has_v1(intake.port):
-            print(f"# {db}: the server has no POST {PATHS['v1']} yet; v1 not measured")
+        if kind != "v2" and not has_v1(intake.port):
+            print(f"# {db}: the server has no POST {PATHS['v1']} yet; {kind} not measured")
             return None
         api = http_api(intake.port)
         digest = api.ok("GET", f"/v2/guidelines/{GUIDELINE}", status=200)["digest"]
@@ -623,7 +624,9 @@ def main() -> int:
     )
     ap.add_argument("--postgres-url", help="also measure this PostgreSQL database (its public schema is DROPPED)")
     ap.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
-    ap.add_argument("--kinds", default="v2,v1", help="comma-separated: v2, v1 (v1 only if the server has it)")
+    ap.add_argument(
+        "--kinds", default="v2,v1,v1u", help="comma-separated: v2, v1 (signed), v1u (unsigned); default all"
+    )
     ap.add_argument("--workers", type=int, default=2, help="gunicorn workers (WEB_CONCURRENCY); default 2")
     ap.add_argument(
         "--worker-class",
@@ -656,7 +659,7 @@ def main() -> int:
         return load_child(args.load_child)
     args.kinds = [k for k in args.kinds.split(",") if k]
     if not set(args.kinds) <= set(KINDS) or not args.kinds:
-        ap.error("--kinds takes v2 and/or v1")
+        ap.error("--kinds takes v2, v1 and v1u")
     if not (1 <= args.workers <= 16 and 1 <= args.connections <= 64 and 0 < args.seconds <= 120):
         ap.error("--workers 1-16, --connections 1-64, --seconds up to 120")
     if not (1 <= args.bundles <= 5000 and 0 <= args.warmup <= 200 and 1 <= args.runs <= 10):

@@ -29,8 +29,8 @@ GUIDELINE = "2020.06"
 TESTS = 1500
 FAILED, SKIPPED = 50, 50  # of the 1,500; the rest passed, every required test among them
 CHALLENGES_PER_VENDOR = 100  # services.challenges.MAX_OPEN
-KINDS = ("v2", "v1")
-PATHS = {"v2": "/v2/submissions", "v1": "/v1/results/"}
+KINDS = ("v2", "v1", "v1u")  # v1u: unsigned (anonymous) RefStack uploads
+PATHS = {"v2": "/v2/submissions", "v1": "/v1/results/", "v1u": "/v1/results/"}
 SEEDER = Path(__file__).resolve().parent / "seed_submissions.py"
 
 Test = tuple[str, str, str]  # (name, uuid, list entry: the name with its [id-…] attribute)
@@ -80,7 +80,7 @@ class Signer:
     token: str
     key_pem: str  # PKCS#8 PEM of the private key
     version_id: str
-    nonces: list[str]
+    nonces: list[str | None]
 
 
 def v2_body(tests: list[Test], digest: str, signer: Any, version_id: str, nonce: str | None, i: int) -> bytes:
@@ -154,7 +154,7 @@ def build_uploads(params: dict[str, Any]) -> list[tuple[bytes, dict[str, str]]]:
     uploads: list[tuple[bytes, dict[str, str]]] = []
     i = 0
     for s in params["signers"]:
-        private = load_private(s["key_pem"])
+        private = load_private(s["key_pem"]) if s["key_pem"] else None
         for nonce in s["nonces"]:
             tests = unseen(repeat, salt, i) if params.get("new_names") else repeat
             if params["kind"] == "v2":
@@ -162,7 +162,7 @@ def build_uploads(params: dict[str, Any]) -> list[tuple[bytes, dict[str, str]]]:
                 headers = {"Content-Type": "application/json", "Authorization": f"Bearer {s['token']}"}
             else:
                 body = v1_body(tests, i, salt)
-                headers = v1_headers(private, body)
+                headers = v1_headers(private, body) if private else {"Content-Type": "application/json"}
             uploads.append((body, headers))
             i += 1
     return uploads
@@ -218,9 +218,12 @@ def register_key(api: Api, token: str, vendor_id: str, private: Any) -> None:
 
 def new_signers(api: Api, token: str, kind: str, count: int, challenged: bool, tag: str) -> list[Signer]:
     """Vendors (with a registered key, a product version and up to 100 challenges each) for
-    ``count`` uploads: Ed25519 for v2, RSA-2048 for v1 (whose uploads carry no challenge)."""
+    ``count`` uploads: Ed25519 for v2, RSA-2048 for v1 (whose uploads carry no challenge); none
+    for unsigned v1 uploads."""
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+    if kind == "v1u":
+        return [Signer(token, "", "", [None] * count)]
     per_vendor = CHALLENGES_PER_VENDOR if kind == "v2" and challenged else count
     signers = []
     for v in range(math.ceil(count / per_vendor)):

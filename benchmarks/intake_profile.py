@@ -50,6 +50,7 @@ STORE_STEPS: list[Step] = [
     ("duplicate check", STORE, "refuse_duplicate"),
     ("claim challenge", STORE, "_claim"),
     ("intern test names", "refstack_lite.services.test_names", "intern"),
+    ("foreign cpid check", STORE, "_foreign_cpid"),
     ("submission row", STORE, "_submission_row"),
     ("pack outcomes", "refstack_lite.outcomes", "pack"),
     ("verdict rows", STORE, "_verdict_row"),
@@ -71,6 +72,7 @@ STEPS: dict[str, list[Step]] = {
         ("key standing", "refstack_lite.services.signing_keys", "require_usable"),
         ("guideline lookup + parse cache", V2, "_guideline"),
         ("product version lookup", V2, "_product_version"),
+        ("product version lookup (cpid)", STORE, "version_by_cpid"),
         ("challenge lookup", V2, "_challenge"),
         *EVALUATE,
         ("begin write transaction", V2, "begin_writing"),
@@ -90,8 +92,8 @@ STEPS: dict[str, list[Step]] = {
         ("v1_upload.receive", V1, "receive"),
         ("key lookup", V1, "_registered"),
         ("key standing", "refstack_lite.services.signing_keys", "require_usable"),
-        ("product version lookup", V1, "_version_of"),
-        ("accepted guideline revisions", V1, "accepted_revisions"),
+        ("product version lookup (cpid)", STORE, "version_by_cpid"),
+        ("accepted guideline revisions", "refstack_lite.guideline_registry", "accepted_revisions"),
         *EVALUATE,
         ("begin write transaction", V1, "begin_writing"),
         *STORE_STEPS,
@@ -99,6 +101,7 @@ STEPS: dict[str, list[Step]] = {
         ("jsonify", API_V1, "jsonify"),
     ],
 }
+STEPS["v1u"] = STEPS["v1"]
 SESSION_STEPS = [("flush (INSERTs)", "flush"), ("commit", "commit")]
 
 
@@ -210,11 +213,11 @@ def profile(args: argparse.Namespace, db: str, url: str | None, tests: list[Test
         app_cpu = time.thread_time() - cpu0
         db_cpu = postgres_cpu(pg_name) - db0 if pg_name else 0.0
         shared_cpu = postgres_cpu(pg_name, backends=False) - shared0 if pg_name else 0.0
-        what = (
-            f"a {TESTS}-test Ed25519 bundle"
-            if kind == "v2"
-            else f"a {TESTS - FAILED - SKIPPED}-test RSA-2048 signed RefStack body"
-        )
+        what = {
+            "v2": f"a {TESTS}-test Ed25519 bundle",
+            "v1": f"a {TESTS - FAILED - SKIPPED}-test RSA-2048 signed RefStack body",
+            "v1u": f"a {TESTS - FAILED - SKIPPED}-test unsigned RefStack body",
+        }[kind]
         print(f"\nmachine speed: SHA-256 of 279 KB takes {args.speed_us:.0f} us (177 us in research/perf-limits.md)")
         print(
             f"{db}: one {kind} intake of {what} ({len(measured[0][0])} bytes"
