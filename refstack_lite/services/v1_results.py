@@ -10,7 +10,7 @@ from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from refstack_lite import eligibility
-from refstack_lite.models import ProductVersion, Submission
+from refstack_lite.models import PUBLIC_V1, ProductVersion, Submission
 from refstack_lite.services import submissions
 from refstack_lite.services.actors import Actor, vendor_roles
 
@@ -25,13 +25,12 @@ class Listing:
 
 def listing(session: Session, actor: Actor, filters: Listing) -> Select[Submission]:
     """v1 uploads, newest first: the public (unsigned) ones, or with ``signed`` the caller's vendors'."""
-    query = select(Submission).where(Submission.source == "v1")
     if filters.signed:
         actor.require_user()
         mine = list(vendor_roles(session, actor))
-        query = query.where(Submission.vendor_id.in_(mine) if mine else false())
+        query = select(Submission).where(Submission.source == "v1", Submission.vendor_id.in_(mine) if mine else false())
     else:
-        query = query.where(Submission.public.is_(True))
+        query = select(Submission).where(PUBLIC_V1)
     if filters.cpid is not None:
         query = query.where(Submission.cpid == filters.cpid)
     if filters.received_from is not None:
