@@ -388,7 +388,7 @@ class Seeder:
                 started_at=started,
                 finished_at=finished,
                 public=False,
-                cpid=kit.versions[k].cpid,
+                cpid=None,  # the statement names its product version by id only
                 product_version=kit.versions[k],
                 revision=self.revision,
                 target=TARGET,
@@ -445,8 +445,14 @@ def database_size(url: str) -> int:
     return size
 
 
-def seed(url: str, interop: Path, count: int, vendor_count: int, batch: int) -> float:
-    """Migrate, import, set up and store ``count`` uploads; the seconds the uploads took."""
+@dataclass(frozen=True)
+class Seeded:
+    seconds: float  # storing the uploads
+    ed25519: list[Any]  # each vendor's private v2 key, in the order of the vendors' names
+
+
+def seed(url: str, interop: Path, count: int, vendor_count: int, batch: int) -> Seeded:
+    """Migrate, import, set up and store ``count`` uploads."""
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
@@ -481,7 +487,7 @@ def seed(url: str, interop: Path, count: int, vendor_count: int, batch: int) -> 
                 rows, pending = ahead.popleft()
                 store_batch(seeder, session, rows, pending.get(), first)
         print(file=sys.stderr)
-        return time.monotonic() - t0
+        return Seeded(time.monotonic() - t0, [kit.ed25519 for kit in kits])
 
 
 def store_batch(seeder: Seeder, session: Any, rows: range, bodies: list[Body], first: datetime) -> None:
@@ -519,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.interop_dir / f"{GUIDELINE}.json").is_file():
         sys.exit(f"{args.interop_dir / (GUIDELINE + '.json')} not found (use --interop-dir)")
     t0 = time.monotonic()
-    stored_s = seed(args.database_url, args.interop_dir, args.submissions, args.vendors, args.batch)
+    stored_s = seed(args.database_url, args.interop_dir, args.submissions, args.vendors, args.batch).seconds
     total_s = time.monotonic() - t0
     size = database_size(args.database_url)
     print(
