@@ -69,14 +69,19 @@ def page(
     session: Session,
     query: Select[T],
     order: Sequence[InstrumentedAttribute[Any]],
-    render: Callable[[T], dict[str, Any]],
+    render: Callable[[T], dict[str, Any]] | None = None,
     *,
+    render_rows: Callable[[Sequence[T]], list[dict[str, Any]]] | None = None,
     descending: bool = False,
     cursor_of: Callable[[T], list[Any]] | None = None,
     **body: Any,
 ) -> Response:
-    """One page of ``query`` ordered by ``order`` (whose last column must be unique).
-    ``cursor_of`` gives a row's ``order`` values when they are not its own attributes (a join)."""
+    """One page of ``query`` ordered by ``order`` (whose last column must be unique), each row
+    answered by ``render``, or the page at once by ``render_rows`` (which may then read what its
+    rows need in one statement). A query of one entity or column pages its objects or values,
+    one of several columns its rows. ``cursor_of`` gives a row's ``order`` values when they are
+    not its own attributes (a join)."""
+    assert (render is None) != (render_rows is None), "render or render_rows"
     limit = _limit()
     cursor = request.args.get("cursor")
     if cursor:
@@ -84,7 +89,8 @@ def page(
         key = tuple_(*order)
         query = query.where(key < tuple_(*after) if descending else key > tuple_(*after))
     query = query.order_by(*(c.desc() if descending else c for c in order)).limit(limit + 1)
-    rows = list(session.scalars(query))
+    result = session.execute(query)
+    rows: list[Any] = list(result.scalars() if len(query.column_descriptions) == 1 else result)
     more = len(rows) > limit
     rows = rows[:limit]
     next_url = None
@@ -94,7 +100,8 @@ def page(
         last_key = cursor_of(last) if cursor_of else [getattr(last, c.key) for c in order]
         values.update(cursor=_encode(last_key), limit=limit)
         next_url = url_for(request.endpoint or "", **values)
-    response = jsonify({"items": [render(r) for r in rows], "next": next_url, **body})
+    items = render_rows(rows) if render_rows is not None else [render(r) for r in rows]  # type: ignore[misc]
+    response = jsonify({"items": items, "next": next_url, **body})
     if next_url:
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return response

@@ -33,7 +33,7 @@ from refstack_lite.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
-from refstack_lite.models import ProductVersion, Submission
+from refstack_lite.models import Submission
 from refstack_lite.services import v1_results
 from refstack_lite.services.actors import Actor
 from refstack_lite.services.intake import store, v1_body, v1_upload
@@ -160,32 +160,31 @@ def _page_number(total_pages: int) -> int:
     return number
 
 
-def _version_json(version: ProductVersion | None, internals: bool) -> dict[str, Any] | None:
+def _version_json(version: v1_results.Version | None, internals: bool) -> dict[str, Any] | None:
     """RefStack's product_version, shown to the owner and the foundation, or when the product is public."""
-    if version is None or not (internals or version.product.public):
+    if version is None or not (internals or version.product_public):
         return None
-    product = version.product
     return {
         "id": version.id,
         "version": version.version,
         "cpid": version.cpid,
         "product_info": {
-            "id": product.id,
-            "name": product.name,
-            "organization_id": product.vendor_id,
-            "public": product.public,
+            "id": version.product_id,
+            "name": version.product_name,
+            "organization_id": version.vendor_id,
+            "public": version.product_public,
         },
     }
 
 
-def _result_json(submission: Submission, internals: bool) -> dict[str, Any]:
+def _result_json(result: v1_results.Result, internals: bool) -> dict[str, Any]:
     return {
-        "id": submission.id,
-        "created_at": submission.received_at.astimezone(UTC).strftime(DATE_FORMAT),
-        "duration_seconds": int((submission.finished_at - submission.started_at).total_seconds()),
+        "id": result.id,
+        "created_at": result.received_at.astimezone(UTC).strftime(DATE_FORMAT),
+        "duration_seconds": int((result.finished_at - result.started_at).total_seconds()),
         "verification_status": 0,
         "meta": {},
-        "product_version": _version_json(submission.product_version, internals),
+        "product_version": _version_json(result.version, internals),
     }
 
 
@@ -218,7 +217,7 @@ def get_result(test_id: str) -> Response:
         # RefStack's answer (not a 404): the upload exists, and this caller may not read it
         raise Unauthenticated("this test result belongs to a vendor: send the token of one of its members")
     internals = user_role != "user"
-    body = _result_json(submission, internals)
+    body = _result_json(v1_results.Result.of(submission), internals)
     if internals:
         body["cpid"] = submission.cpid
     if user_role == "foundation":  # that a cloud id is registered to another vendor is theirs to know

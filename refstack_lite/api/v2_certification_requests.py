@@ -83,7 +83,7 @@ def review_json(r: CertificationRequest) -> dict[str, Any]:
     )
     evidence = submissions.evidence_of(session, submission)
     return {
-        "verdict": None if verdict is None else verdict_json(verdict, report=True),
+        "verdict": None if verdict is None else verdict_json(submissions.VerdictView.of(verdict), report=True),
         "failed_tests": submissions.tests(session, submission)["failed"],
         "signer": None if key is None else _key_json(key),
         "vendor_keys": [_key_json(k) for k in keys],

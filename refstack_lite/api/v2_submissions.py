@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from refstack_lite_client.schemas import Problem
 from refstack_lite_client.submissions import evidence_type
+from sqlalchemy import Row
 
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, parse_time
@@ -30,9 +31,8 @@ from refstack_lite.api.uploads import read_upload
 from refstack_lite.config import Settings
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.errors import Forbidden, InvalidInput, NotFound, UnsupportedMediaType
-from refstack_lite.models import Submission, SubmissionVerdict
+from refstack_lite.models import Submission
 from refstack_lite.services import submissions
-from refstack_lite.services.actors import Actor, vendor_roles
 from refstack_lite.services.intake import v2_bundle
 
 bp = Blueprint("v2_submissions", __name__, url_prefix="/v2/submissions")
@@ -51,14 +51,13 @@ def _require_type(accepted: tuple[str, ...]) -> None:
         raise UnsupportedMediaType(f"send the body as {' or '.join(accepted)}, not {request.mimetype or 'nothing'!r}")
 
 
-def verdict_json(verdict: SubmissionVerdict, *, report: bool) -> dict[str, Any]:
-    revision = verdict.guideline_revision
+def verdict_json(verdict: submissions.VerdictView, *, report: bool) -> dict[str, Any]:
     found: dict[str, Any] = {
-        "guideline": revision.guideline.name,
-        "revision": revision.number,
-        "digest": "sha256:" + revision.digest,
+        "guideline": verdict.guideline,
+        "revision": verdict.revision,
+        "digest": "sha256:" + verdict.digest,
         # False: history, a verdict against a revision a later one replaced (re-evaluated against it)
-        "current": revision.is_current,
+        "current": verdict.current,
         "target": verdict.target,
         "eligible": verdict.eligible,
         "reason": verdict.reason,
@@ -73,12 +72,10 @@ def verdict_json(verdict: SubmissionVerdict, *, report: bool) -> dict[str, Any]:
 
 
 def submission_json(
-    submission: Submission, *, internals: bool, foundation: bool = False, report: bool = False
+    submission: submissions.SubmissionView, *, internals: bool, foundation: bool = False, report: bool = False
 ) -> dict[str, Any]:
     """The receipt: what was received, from whom, and the verdict for every target evaluated.
     ``internals`` for the vendor's members and the foundation, ``foundation`` for it alone."""
-    revision = submission.guideline_revision
-    key = submission.signing_key
     links = {
         "self": url_for("v2_submissions.get_submission", submission_id=submission.id),
         "envelope": url_for("v2_submissions.get_envelope", submission_id=submission.id),
@@ -92,18 +89,26 @@ def submission_json(
         "payload_digest": submission.payload_digest,
         "size": submission.envelope_size,
         "received_at": iso(submission.received_at),
-        "vendor": None if submission.vendor is None else {"id": submission.vendor.id, "name": submission.vendor.name},
-        "key": None if key is None else {"id": key.id, "fingerprint": key.fingerprint, "status": key.status},
+        "vendor": None
+        if submission.vendor_id is None
+        else {"id": submission.vendor_id, "name": submission.vendor_name},
+        "key": None
+        if submission.key_id is None
+        else {"id": submission.key_id, "fingerprint": submission.key_fingerprint, "status": submission.key_status},
         "signature": submission.signature if internals else None,
         "guideline": None
-        if revision is None
-        else {"name": revision.guideline.name, "revision": revision.number, "digest": "sha256:" + revision.digest},
+        if submission.guideline is None
+        else {
+            "name": submission.guideline,
+            "revision": submission.revision,
+            "digest": "sha256:" + str(submission.revision_digest),
+        },
         "target": submission.target,
         "product_version_id": submission.product_version_id,
         "cpid": submission.cpid if internals else None,
         # that a cloud id is registered to another vendor is that vendor's business
         "foreign_cpid": submission.foreign_cpid if foundation else None,
-        "challenged": submission.challenge_id is not None,
+        "challenged": submission.challenged,
         "public": submission.public,
         "started_at": iso(submission.started_at),
         "finished_at": iso(submission.finished_at),
@@ -151,7 +156,7 @@ def create_submission() -> tuple[Response, int, dict[str, str]]:
     policy = v2_bundle.Policy(accept_unchallenged=settings.accept_unchallenged)
     submission = v2_bundle.receive(session, actor, raw, policy, datetime.now(UTC))
     session.commit()
-    body = submission_json(submission, internals=True, foundation=actor.is_foundation)
+    body = submission_json(submissions.SubmissionView.of(submission), internals=True, foundation=actor.is_foundation)
     return jsonify(body), 201, {"Location": body["links"]["self"]}
 
 
@@ -202,23 +207,15 @@ def list_submissions() -> Response:
     """Newest first: the caller's vendors' submissions, or all of them for the foundation."""
     actor = current_actor()
     session = get_session()
-    query = submissions.listing(session, actor, _filters())
-    internals = _internals_for(actor)
-    return page(
-        session,
-        query,
-        [Submission.received_at, Submission.id],
-        lambda s: submission_json(s, internals=internals(s), foundation=actor.is_foundation),
-        descending=True,
-    )
+    listing = submissions.listing(session, actor, _filters())
 
+    def render(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+        return [
+            submission_json(view, internals=listing.internals(actor, view.vendor_id), foundation=actor.is_foundation)
+            for view in submissions.views(session, rows)
+        ]
 
-def _internals_for(actor: Actor) -> Callable[[Submission], bool]:
-    """Whether the actor sees a listed submission's internals, with one query for the whole page."""
-    if actor.is_foundation:
-        return lambda _s: True
-    mine = vendor_roles(get_session(), actor)
-    return lambda s: s.vendor_id is not None and s.vendor_id in mine
+    return page(session, listing.query, [Submission.received_at, Submission.id], render_rows=render, descending=True)
 
 
 @bp.get("/<submission_id>")
@@ -232,15 +229,9 @@ def _internals_for(actor: Actor) -> Callable[[Submission], bool]:
 def get_submission(submission_id: str) -> Response:
     """The receipt, each verdict's per-capability report, and every test by outcome."""
     actor = current_actor()
-    session = get_session()
-    submission = submissions.get(session, actor, submission_id)
-    body = submission_json(
-        submission,
-        internals=submissions.can_see_internals(session, actor, submission),
-        foundation=actor.is_foundation,
-        report=True,
-    )
-    body["tests"] = submissions.tests(session, submission)
+    found = submissions.detail(get_session(), actor, submission_id)
+    body = submission_json(found.view, internals=found.internals, foundation=actor.is_foundation, report=True)
+    body["tests"] = found.tests
     return jsonify(body)
 
 

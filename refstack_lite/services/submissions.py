@@ -8,10 +8,14 @@ are seen by everyone.
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Engine, Row, Select, exists, false, or_, select, true
 from sqlalchemy.orm import Session, aliased, selectinload, undefer
 
 from refstack_lite import outcomes
@@ -19,9 +23,11 @@ from refstack_lite.errors import Conflict, InvalidInput, NotFound
 from refstack_lite.models import (
     Guideline,
     GuidelineRevision,
+    SigningKey,
     Submission,
     SubmissionEvidence,
     SubmissionVerdict,
+    Vendor,
 )
 from refstack_lite.services import audit, test_names
 from refstack_lite.services.actors import Actor, require_vendor_member, vendor_roles
@@ -39,16 +45,237 @@ class Filters:
     received_before: datetime | None = None
 
 
-def _visible_to(session: Session, actor: Actor) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class VerdictView:
+    """A verdict as the API shows it. ``report`` holds its summary (``VERDICT_SUMMARY``), or the
+    whole report (``eligibility.Verdict.summary_json()``) when that was asked for."""
+
+    guideline: str
+    revision: int
+    digest: str  # hex, of the revision
+    current: bool
+    target: str
+    eligible: bool
+    reason: str
+    report: dict[str, Any]
+
+    @classmethod
+    def of(cls, verdict: SubmissionVerdict) -> VerdictView:
+        revision = verdict.guideline_revision
+        return cls(
+            revision.guideline.name,
+            revision.number,
+            revision.digest,
+            revision.is_current,
+            verdict.target,
+            verdict.eligible,
+            verdict.reason,
+            verdict.report,
+        )
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    """What the API shows of a submission, read in a few statements instead of as ORM objects
+    (a page of 50 submissions holds hundreds of verdicts)."""
+
+    id: str
+    source: str
+    envelope_digest: str
+    payload_digest: str
+    envelope_size: int
+    received_at: datetime
+    vendor_id: str | None
+    vendor_name: str | None
+    key_id: str | None
+    key_fingerprint: str | None
+    key_status: str | None
+    signature: str | None
+    guideline: str | None
+    revision: int | None
+    revision_digest: str | None
+    target: str | None
+    product_version_id: str | None
+    cpid: str | None
+    foreign_cpid: bool
+    challenged: bool
+    public: bool
+    started_at: datetime
+    finished_at: datetime
+    passed_count: int
+    failed_count: int
+    skipped_count: int
+    evidence_digest: str | None
+    verdicts: tuple[VerdictView, ...]
+
+    @classmethod
+    def of(cls, submission: Submission) -> SubmissionView:
+        """From the stored submission in hand (its relationships loaded, as ``store`` returns it)."""
+        vendor, key, revision = submission.vendor, submission.signing_key, submission.guideline_revision
+        return cls(
+            id=submission.id,
+            source=submission.source,
+            envelope_digest=submission.envelope_digest,
+            payload_digest=submission.payload_digest,
+            envelope_size=submission.envelope_size,
+            received_at=submission.received_at,
+            vendor_id=submission.vendor_id,
+            vendor_name=None if vendor is None else vendor.name,
+            key_id=None if key is None else key.id,
+            key_fingerprint=None if key is None else key.fingerprint,
+            key_status=None if key is None else key.status,
+            signature=submission.signature,
+            guideline=None if revision is None else revision.guideline.name,
+            revision=None if revision is None else revision.number,
+            revision_digest=None if revision is None else revision.digest,
+            target=submission.target,
+            product_version_id=submission.product_version_id,
+            cpid=submission.cpid,
+            foreign_cpid=submission.foreign_cpid,
+            challenged=submission.challenge_id is not None,
+            public=submission.public,
+            started_at=submission.started_at,
+            finished_at=submission.finished_at,
+            passed_count=submission.passed_count,
+            failed_count=submission.failed_count,
+            skipped_count=submission.skipped_count,
+            evidence_digest=submission.evidence_digest,
+            verdicts=tuple(VerdictView.of(v) for v in submission.verdicts),
+        )
+
+
+_SUMMARY_COLUMNS = (
+    Submission.id,
+    Submission.source,
+    Submission.envelope_digest,
+    Submission.payload_digest,
+    Submission.envelope_size,
+    Submission.received_at,
+    Submission.vendor_id,
+    Vendor.name.label("vendor_name"),
+    Submission.signing_key_id.label("key_id"),
+    SigningKey.fingerprint.label("key_fingerprint"),
+    SigningKey.retired_at.label("key_retired_at"),
+    SigningKey.revoked_at.label("key_revoked_at"),
+    Submission.signature,
+    Guideline.name.label("guideline"),
+    GuidelineRevision.number.label("revision"),
+    GuidelineRevision.digest.label("revision_digest"),
+    Submission.target,
+    Submission.product_version_id,
+    Submission.cpid,
+    Submission.foreign_cpid,
+    Submission.challenge_id,
+    Submission.public,
+    Submission.started_at,
+    Submission.finished_at,
+    Submission.passed_count,
+    Submission.failed_count,
+    Submission.skipped_count,
+    Submission.evidence_digest,
+)
+
+
+def _summaries(*extra: Any) -> Select[*tuple[Any, ...]]:
+    """The columns a ``SubmissionView`` needs, with its vendor's, key's and guideline's."""
+    return (
+        select(*_SUMMARY_COLUMNS, *extra)
+        .select_from(Submission)
+        .outerjoin(Vendor, Vendor.id == Submission.vendor_id)
+        .outerjoin(SigningKey, SigningKey.id == Submission.signing_key_id)
+        .outerjoin(GuidelineRevision, GuidelineRevision.id == Submission.guideline_revision_id)
+        .outerjoin(Guideline, Guideline.id == GuidelineRevision.guideline_id)
+    )
+
+
+def views(session: Session, rows: Sequence[Row[Any]], *, report: bool = False) -> list[SubmissionView]:
+    """The views of rows selected by ``listing`` (or ``_summaries``), their verdicts read in one
+    statement: the summary of each report, or with ``report`` the whole of it."""
+    verdicts = _verdicts(session, [row.id for row in rows], report=report)
+    return [
+        SubmissionView(
+            id=row.id,
+            source=row.source,
+            envelope_digest=row.envelope_digest,
+            payload_digest=row.payload_digest,
+            envelope_size=row.envelope_size,
+            received_at=row.received_at,
+            vendor_id=row.vendor_id,
+            vendor_name=row.vendor_name,
+            key_id=row.key_id,
+            key_fingerprint=row.key_fingerprint,
+            key_status=None if row.key_id is None else SigningKey.status_of(row.key_retired_at, row.key_revoked_at),
+            signature=row.signature,
+            guideline=row.guideline,
+            revision=row.revision,
+            revision_digest=row.revision_digest,
+            target=row.target,
+            product_version_id=row.product_version_id,
+            cpid=row.cpid,
+            foreign_cpid=row.foreign_cpid,
+            challenged=row.challenge_id is not None,
+            public=row.public,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            passed_count=row.passed_count,
+            failed_count=row.failed_count,
+            skipped_count=row.skipped_count,
+            evidence_digest=row.evidence_digest,
+            verdicts=tuple(verdicts.get(row.id, ())),
+        )
+        for row in rows
+    ]
+
+
+def _verdicts(session: Session, ids: Sequence[str], *, report: bool) -> dict[str, list[VerdictView]]:
+    """Each submission's verdicts, in the order of ``Submission.verdicts``: their summaries, or
+    with ``report`` their whole reports (8 to 13 KB of JSON each, a summary a tenth of that)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            SubmissionVerdict.submission_id,
+            Guideline.name,
+            GuidelineRevision.number,
+            GuidelineRevision.digest,
+            GuidelineRevision.is_current,
+            SubmissionVerdict.target,
+            SubmissionVerdict.eligible,
+            SubmissionVerdict.reason,
+            SubmissionVerdict.report if report else SubmissionVerdict.summary,
+        )
+        .join(GuidelineRevision, GuidelineRevision.id == SubmissionVerdict.guideline_revision_id)
+        .join(Guideline, Guideline.id == GuidelineRevision.guideline_id)
+        .where(SubmissionVerdict.submission_id.in_(ids))
+        .order_by(SubmissionVerdict.submission_id, SubmissionVerdict.guideline_revision_id, SubmissionVerdict.target)
+    )
+    found: dict[str, list[VerdictView]] = {}
+    for submission_id, name, number, digest, current, target, eligible, reason, shown in rows:
+        found.setdefault(submission_id, []).append(
+            VerdictView(name, number, digest, current, target, eligible, reason, shown)
+        )
+    return found
+
+
+def _visible_to(actor: Actor, mine: Collection[str]) -> ColumnElement[bool]:
+    """Submissions ``actor`` may see, given the vendors it belongs to (``vendor_roles``)."""
     if actor.is_foundation:
         return true()
-    mine = list(vendor_roles(session, actor))
-    return or_(Submission.public, Submission.vendor_id.in_(mine)) if mine else Submission.public.is_(True)
+    return or_(Submission.public, Submission.vendor_id.in_(list(mine))) if mine else Submission.public.is_(True)
+
+
+def _mine(session: Session, actor: Actor) -> dict[str, str]:
+    """The vendors whose submissions ``actor`` sees as a member (none needed for the foundation)."""
+    return {} if actor.is_foundation else vendor_roles(session, actor)
+
+
+def _sees_internals(actor: Actor, vendor_id: str | None, mine: Collection[str]) -> bool:
+    return actor.is_foundation or (vendor_id is not None and vendor_id in mine)
 
 
 def get(session: Session, actor: Actor, submission_id: str, *, with_verdicts: bool = True) -> Submission:
     """The submission if the actor may see it; raises ``NotFound`` otherwise."""
-    query = select(Submission).where(Submission.id == submission_id, _visible_to(session, actor))
+    query = select(Submission).where(Submission.id == submission_id, _visible_to(actor, _mine(session, actor)))
     if with_verdicts:
         query = query.options(
             selectinload(Submission.verdicts)
@@ -61,27 +288,60 @@ def get(session: Session, actor: Actor, submission_id: str, *, with_verdicts: bo
     return submission
 
 
+@dataclass(frozen=True)
+class Detail:
+    """One submission as its reader may see it: every verdict's full report, and its tests."""
+
+    view: SubmissionView
+    internals: bool  # the reader sees cpid, signature and evidence
+    tests: dict[str, list[str]]
+
+
+def detail(session: Session, actor: Actor, submission_id: str) -> Detail:
+    """The submission in full if the actor may see it; raises ``NotFound`` otherwise."""
+    mine = _mine(session, actor)
+    row = session.execute(
+        _summaries(Submission.passed, Submission.failed, Submission.skipped).where(
+            Submission.id == submission_id, _visible_to(actor, mine)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no submission {submission_id!r}")
+    (view,) = views(session, [row], report=True)
+    tests = names_by_outcome(session, (row.passed, row.failed, row.skipped))
+    return Detail(view, _sees_internals(actor, view.vendor_id, mine), tests)
+
+
 def visible(session: Session, actor: Actor, submission_id: str) -> bool:
     """Whether the actor may see this submission (as ``get`` would show it)."""
-    query = select(Submission.id).where(Submission.id == submission_id, _visible_to(session, actor))
+    query = select(Submission.id).where(Submission.id == submission_id, _visible_to(actor, _mine(session, actor)))
     return session.scalar(query) is not None
 
 
 def can_see_internals(session: Session, actor: Actor, submission: Submission) -> bool:
     """The vendor's members and the foundation see cpids, signatures and evidence."""
-    if actor.is_foundation:
-        return True
-    return submission.vendor_id is not None and submission.vendor_id in vendor_roles(session, actor)
+    return _sees_internals(actor, submission.vendor_id, _mine(session, actor))
 
 
-def listing(session: Session, actor: Actor, filters: Filters) -> Select[Submission]:
+@dataclass(frozen=True)
+class Listing:
+    """The rows of a list (``views`` makes them views) and the vendors the reader belongs to."""
+
+    query: Select[*tuple[Any, ...]]
+    mine: dict[str, str]
+
+    def internals(self, actor: Actor, vendor_id: str | None) -> bool:
+        """Whether the reader sees a listed submission's internals."""
+        return _sees_internals(actor, vendor_id, self.mine)
+
+
+def listing(session: Session, actor: Actor, filters: Filters) -> Listing:
     """Submissions the actor may see (signed in: its vendors'; the foundation: all), filtered."""
     actor.require_user()
-    if actor.is_foundation:
-        query = select(Submission)
-    else:
-        mine = list(vendor_roles(session, actor))
-        query = select(Submission).where(Submission.vendor_id.in_(mine) if mine else false())
+    mine = _mine(session, actor)
+    query = _summaries()
+    if not actor.is_foundation:
+        query = query.where(Submission.vendor_id.in_(list(mine)) if mine else false())
     if filters.vendor_id is not None:
         query = query.where(Submission.vendor_id == filters.vendor_id)
     if filters.product_version_id is not None:
@@ -95,31 +355,31 @@ def listing(session: Session, actor: Actor, filters: Filters) -> Select[Submissi
     if filters.guideline is not None or filters.target is not None or filters.verdict is not None:
         # Only each guideline's latest verdicts count: a re-evaluated submission keeps the
         # verdicts of earlier revisions as history, and they no longer describe it.
+        verdict_revision = aliased(GuidelineRevision)
         later = aliased(SubmissionVerdict)
         later_revision = aliased(GuidelineRevision)
         superseded = exists().where(
             later.submission_id == Submission.id,
             later.guideline_revision_id == later_revision.id,
-            later_revision.guideline_id == GuidelineRevision.guideline_id,
-            later_revision.number > GuidelineRevision.number,
+            later_revision.guideline_id == verdict_revision.guideline_id,
+            later_revision.number > verdict_revision.number,
         )
         verdict = (
-            select(SubmissionVerdict)
-            .join(GuidelineRevision)
+            select(SubmissionVerdict.submission_id)
+            .join(verdict_revision, verdict_revision.id == SubmissionVerdict.guideline_revision_id)
             .where(SubmissionVerdict.submission_id == Submission.id, ~superseded)
         )
         if filters.guideline is not None:
-            verdict = verdict.join(Guideline).where(Guideline.name == filters.guideline)
+            verdict_guideline = aliased(Guideline)
+            verdict = verdict.join(verdict_guideline, verdict_guideline.id == verdict_revision.guideline_id).where(
+                verdict_guideline.name == filters.guideline
+            )
         if filters.target is not None:
             verdict = verdict.where(SubmissionVerdict.target == filters.target)
         if filters.verdict is not None:
             verdict = verdict.where(SubmissionVerdict.eligible.is_(filters.verdict == "eligible"))
         query = query.where(exists(verdict))
-    return query.options(
-        selectinload(Submission.verdicts)
-        .joinedload(SubmissionVerdict.guideline_revision)
-        .joinedload(GuidelineRevision.guideline)
-    )
+    return Listing(query, mine)
 
 
 def tests(session: Session, submission: Submission) -> dict[str, list[str]]:
@@ -127,11 +387,40 @@ def tests(session: Session, submission: Submission) -> dict[str, list[str]]:
     packed = session.execute(
         select(Submission.passed, Submission.failed, Submission.skipped).where(Submission.id == submission.id)
     ).one()
+    return names_by_outcome(session, (packed[0], packed[1], packed[2]))
+
+
+def names_by_outcome(session: Session, packed: tuple[bytes, bytes, bytes]) -> dict[str, list[str]]:
+    """The test names of packed outcome lists (passed, failed, skipped), each list sorted."""
     lists = {
         outcome: outcomes.unpack(data) for outcome, data in zip(("passed", "failed", "skipped"), packed, strict=True)
     }
-    names = test_names.names_of(session, [i for ids in lists.values() for i in ids])
+    names = _names_of(session, {i for ids in lists.values() for i in ids})
     return {outcome: sorted(names[i] for i in ids) for outcome, ids in lists.items()}
+
+
+# id → name of the test names read so far, per engine: a committed name never changes, and a
+# committed submission names only committed ones. Reading 1,500 names by id costs milliseconds
+# (the statement with its 1,500 parameters most of all); a dictionary lookup, microseconds.
+_names: weakref.WeakKeyDictionary[Engine, dict[int, str]] = weakref.WeakKeyDictionary()
+_names_lock = threading.Lock()
+
+
+def _names_of(session: Session, ids: set[int]) -> dict[int, str]:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    with _names_lock:
+        known = _names.setdefault(engine, {})
+        found = {i: known[i] for i in ids if i in known}
+    missing = ids - found.keys()
+    if missing:
+        read = test_names.names_of(session, sorted(missing))
+        found.update(read)
+        with _names_lock:
+            if len(known) > test_names.CACHE_LIMIT:
+                known.clear()
+            known.update(read)
+    return found
 
 
 def envelope(session: Session, submission: Submission) -> bytes:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, false, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from refstack_lite import eligibility
-from refstack_lite.models import ProductVersion, Submission
+from refstack_lite.models import PUBLIC_V1, Product, ProductVersion, Submission
 from refstack_lite.services import submissions
 from refstack_lite.services.actors import Actor, vendor_roles
 
@@ -25,13 +25,12 @@ class Listing:
 
 def listing(session: Session, actor: Actor, filters: Listing) -> Select[Submission]:
     """v1 uploads, newest first: the public (unsigned) ones, or with ``signed`` the caller's vendors'."""
-    query = select(Submission).where(Submission.source == "v1")
     if filters.signed:
         actor.require_user()
         mine = list(vendor_roles(session, actor))
-        query = query.where(Submission.vendor_id.in_(mine) if mine else false())
+        query = select(Submission).where(Submission.source == "v1", Submission.vendor_id.in_(mine) if mine else false())
     else:
-        query = query.where(Submission.public.is_(True))
+        query = select(Submission).where(PUBLIC_V1)
     if filters.cpid is not None:
         query = query.where(Submission.cpid == filters.cpid)
     if filters.received_from is not None:
@@ -45,15 +44,97 @@ def count(session: Session, query: Select[Submission]) -> int:
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def page_of(session: Session, query: Select[Submission], offset: int, size: int) -> list[Submission]:
-    """One page, newest first, product versions and products loaded in the same query."""
-    rows = session.scalars(
-        query.order_by(Submission.received_at.desc(), Submission.id.desc())
+@dataclass(frozen=True)
+class Version:
+    """The product version an upload names, with its product: RefStack's ``product_version``."""
+
+    id: str
+    version: str
+    cpid: str | None
+    product_id: str
+    product_name: str
+    vendor_id: str
+    product_public: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    """What RefStack's lists show of an upload."""
+
+    id: str
+    received_at: datetime
+    started_at: datetime
+    finished_at: datetime
+    version: Version | None
+
+    @classmethod
+    def of(cls, submission: Submission) -> Result:
+        version = submission.product_version
+        return cls(
+            submission.id,
+            submission.received_at,
+            submission.started_at,
+            submission.finished_at,
+            None
+            if version is None
+            else Version(
+                version.id,
+                version.version,
+                version.cpid,
+                version.product.id,
+                version.product.name,
+                version.product.vendor_id,
+                version.product.public,
+            ),
+        )
+
+
+def page_of(session: Session, query: Select[Submission], offset: int, size: int) -> list[Result]:
+    """One page, newest first, with their product versions and products, in one statement."""
+    rows = session.execute(
+        query.with_only_columns(
+            Submission.id,
+            Submission.received_at,
+            Submission.started_at,
+            Submission.finished_at,
+            ProductVersion.id,
+            ProductVersion.version,
+            ProductVersion.cpid,
+            Product.id,
+            Product.name,
+            Product.vendor_id,
+            Product.public,
+        )
+        .outerjoin(ProductVersion, ProductVersion.id == Submission.product_version_id)
+        .outerjoin(Product, Product.id == ProductVersion.product_id)
+        .order_by(Submission.received_at.desc(), Submission.id.desc())
         .offset(offset)
         .limit(size)
-        .options(joinedload(Submission.product_version).joinedload(ProductVersion.product))
     )
-    return list(rows)
+    return [
+        Result(
+            submission_id,
+            received_at,
+            started_at,
+            finished_at,
+            None
+            if version_id is None
+            else Version(version_id, version, cpid, product_id, product_name, vendor_id, product_public),
+        )
+        for (
+            submission_id,
+            received_at,
+            started_at,
+            finished_at,
+            version_id,
+            version,
+            cpid,
+            product_id,
+            product_name,
+            vendor_id,
+            product_public,
+        ) in rows
+    ]
 
 
 def role(session: Session, actor: Actor, submission: Submission) -> str | None:
