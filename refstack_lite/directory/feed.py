@@ -37,10 +37,11 @@ def events(session: Session, programs: Mapping[str, Program], limit: int = 50) -
         assert record.revoked_at is not None
         found.append(values.FeedEvent("revoked", record.revoked_at, shown, shown.status.reasons))
     left_at = _left_window_at(programs)
+    newest_expiry = () if left_at is None else (left_at.desc().nulls_last(),)
     expired = session.scalars(
         public_certifications()
         .where(status_filter.status_is("expired", programs))
-        .order_by(left_at.desc().nulls_last(), R.decided_at.desc(), R.id)
+        .order_by(*newest_expiry, R.decided_at.desc(), R.id)
         .limit(limit)
     ).unique()
     for record in expired:
@@ -61,12 +62,13 @@ def events(session: Session, programs: Mapping[str, Program], limit: int = 50) -
     return tuple(found[:limit])
 
 
-def _left_window_at(programs: Mapping[str, Program]) -> ColumnElement[Any]:
-    """When each record's guideline left its program's window, as SQL (NULL while accepted)."""
+def _left_window_at(programs: Mapping[str, Program]) -> ColumnElement[Any] | None:
+    """When each record's guideline left its program's window, as SQL (NULL while accepted);
+    None when no guideline has left (PostgreSQL refuses a constant NULL in ORDER BY)."""
     whens = []
     for p in programs.values():
         for g in p.guidelines:
             left = p.left_window_at(g.name)
             if left is not None:
                 whens.append(((R.program == p.id) & (R.guideline_name == g.name), literal(left, R.decided_at.type)))
-    return case(*whens, else_=null()) if whens else null()
+    return case(*whens, else_=null()) if whens else None

@@ -20,7 +20,10 @@ from refstack_lite.db import get_session
 from refstack_lite.directory import catalog, certifications, feed, search, status_filter
 from refstack_lite.errors import InvalidInput, NotFound
 from refstack_lite.models import CertificationRecord
+from tests.functional.api_helpers import ok
+from tests.functional.certification_helpers import certification_world
 from tests.functional.directory_helpers import HOSTILE_VENDOR, Directory, build
+from tests.identity import bearer
 
 
 @pytest.fixture
@@ -198,3 +201,17 @@ def test_the_feed_and_the_latest(session: Session, programs: dict[str, Program],
     assert len(latest) == 2
     assert latest[0].issued_at >= latest[1].issued_at
     assert not set(ids(certifications.latest(session, programs))) & private
+
+
+def test_the_feed_when_no_guideline_has_left_the_window(app: Flask, client: FlaskClient) -> None:
+    world = certification_world(app, client, "2020.06")
+    ok(
+        client.patch(
+            f"/v2/products/{world.vendor.product_id}", json={"public": True}, headers=bearer(world.vendor.token)
+        )
+    )
+    issued = world.certify("2020.06")
+    with app.app_context():
+        session = get_session()
+        events = feed.events(session, certifications.programs_now(session, 2))
+    assert [(e.kind, e.certification.id) for e in events] == [("issued", issued)]
