@@ -10,7 +10,7 @@ in front then serve the read-heavy public side (DESIGN.md §4b).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Response, request
 
@@ -19,6 +19,9 @@ from flask import Response, request
 DIRECTORY_MAX_AGE = 60
 # A signed envelope's bytes never change.
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
+# HTTP dates count whole seconds: a change later in the second of the last one would look
+# older than a copy taken in between. Such a recent time is no validator (RFC 9110 8.8.2.2).
+SETTLED = timedelta(seconds=1)
 
 
 def conditional(
@@ -26,7 +29,7 @@ def conditional(
 ) -> Response:
     """``response`` with its validators and caching rules, or a 304 when the request's hold."""
     response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:40])
-    if last_modified is not None:
+    if last_modified is not None and datetime.now(UTC) - last_modified >= SETTLED:
         response.last_modified = last_modified
     response.cache_control.public = True
     response.cache_control.max_age = max_age
