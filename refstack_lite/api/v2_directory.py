@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from refstack_lite import public_caching
 from refstack_lite.api.bodies import iso
 from refstack_lite.api.openapi.operations import NONE, Answer, answer, operation, query_param
+from refstack_lite.certification.programs import Program
 from refstack_lite.config import Settings
 from refstack_lite.db import get_session
 from refstack_lite.directory import atom, catalog, certifications, csv_export, feed, freshness, search, values
@@ -45,7 +46,7 @@ NOT_MODIFIED = Answer(304, {"description": "the copy the conditional GET names i
 ENTRY_LINK_TYPE = "application/json"
 
 
-def _programs() -> dict[str, Any]:
+def _programs() -> dict[str, Program]:
     settings: Settings = current_app.config["SETTINGS"]
     return certifications.programs_now(get_session(), settings.accepted_guidelines)
 
