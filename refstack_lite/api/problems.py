@@ -57,7 +57,8 @@ def _is_page() -> bool:
 
 
 def _page(status: int, title: str, detail: str) -> Response:
-    return Response(render_template("error.html", title=title, detail=detail), status=status, mimetype="text/html")
+    page = render_template("error.html", status=status, title=title, detail=detail)
+    return Response(page, status=status, mimetype="text/html")
 
 
 def _status_of(err: RequestRefused) -> tuple[int, str]:
@@ -94,6 +95,11 @@ def _http_error(err: HTTPException) -> Response:
     status = err.code or 500
     title = err.name
     detail = err.description or title
+    if status == 500:  # werkzeug's text blames "an error in the application": say what to do instead
+        detail = (
+            "The server could not answer this request. Try again in a moment; "
+            "if it keeps failing, tell the program's administrators."
+        )
     if _is_page():
         response = _page(status, title, detail)
     elif _is_v1():

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 from refstack_lite_client.guideline import CAPABILITY_STATUSES, UnknownTarget
 
+from refstack_lite import __version__, policy
 from refstack_lite import guideline_registry as registry
-from refstack_lite import policy
+from refstack_lite.certification import catalog
 from refstack_lite.config import Settings
 from refstack_lite.db import get_session
 from refstack_lite.models import GuidelineRevision
@@ -16,9 +17,22 @@ from refstack_lite.models import GuidelineRevision
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
 
+@bp.app_context_processor
+def _site() -> dict[str, str]:
+    """What every page's layout shows, error pages included (so nothing here reads the database)."""
+    return {"version": __version__}
+
+
 def _accepted(revisions: list[GuidelineRevision]) -> set[str]:
     settings: Settings = current_app.config["SETTINGS"]
     return registry.accepted_names(revisions, settings.accepted_guidelines)
+
+
+@bp.get("/")
+def home() -> str:
+    settings: Settings = current_app.config["SETTINGS"]
+    programs = catalog.programs(get_session(), settings.accepted_guidelines)
+    return render_template("home.html", programs=programs)
 
 
 @bp.get("/guidelines")
