@@ -164,7 +164,7 @@ class Product(Base):
     """A distribution, public cloud or hosted private cloud of one vendor."""
 
     __tablename__ = "products"
-    __table_args__ = (UniqueConstraint("vendor_id", "name"),)
+    __table_args__ = (UniqueConstraint("vendor_id", "name"), Index("ix_products_name", "name"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="RESTRICT"), index=True)
@@ -438,6 +438,12 @@ class CertificationRecord(Base):
     """
 
     __tablename__ = "certifications"
+    __table_args__ = (
+        # the public directory's orders and filters (refstack_lite.directory)
+        Index("ix_certifications_decided", "decided_at", "id"),
+        Index("ix_certifications_revoked", "revoked_at", "id"),
+        Index("ix_certifications_window", "program", "guideline_name"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     request_id: Mapped[str] = mapped_column(ForeignKey("certification_requests.id", ondelete="RESTRICT"), unique=True)

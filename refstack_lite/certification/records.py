@@ -24,24 +24,43 @@ def suspensions(record: CertificationRecord, target: str | None) -> tuple[str, .
     """Why the facts a record rests on no longer hold: a key compromised before the results
     came, a vendor no longer official, or its submission found not eligible for the program's
     target when evaluated again against a newer revision of its guideline."""
-    reasons = []
+    return tuple(reason for reason, _ in _broken_facts(record, target))
+
+
+def suspended_since(record: CertificationRecord, target: str | None) -> datetime | None:
+    """When the latest of the facts ``suspensions`` names became known (None when none holds):
+    the key's revocation, the vendor's last change, the import of the revision that re-evaluated it."""
+    return max((known for _, known in _broken_facts(record, target)), default=None)
+
+
+def _broken_facts(record: CertificationRecord, target: str | None) -> list[tuple[str, datetime]]:
+    """Each fact the record rests on that no longer holds: why, and since when it is known."""
+    broken = []
     key = record.signing_key
     received = record.submission.received_at
     if key is not None and key.compromised_since is not None and key.compromised_since <= received:
-        reasons.append(
-            f"signing key {key.fingerprint} is compromised since {key.compromised_since.isoformat()}, "
-            "before the results it signed came"
+        broken.append(
+            (
+                f"signing key {key.fingerprint} is compromised since {key.compromised_since.isoformat()}, "
+                "before the results it signed came",
+                key.revoked_at or key.compromised_since,
+            )
         )
     if record.vendor.status != "official":
-        reasons.append(f"vendor {record.vendor.name!r} is {record.vendor.status}, no longer official")
+        broken.append(
+            (f"vendor {record.vendor.name!r} is {record.vendor.status}, no longer official", record.vendor.updated_at)
+        )
     reevaluated = _current_verdict(record, target)
     if reevaluated is not None and not reevaluated.eligible:
         revision = reevaluated.guideline_revision
-        reasons.append(
-            f"evaluated again against {record.guideline_name} revision {revision.number}, the submission is not "
-            f"eligible for {target}: {reevaluated.reason}"
+        broken.append(
+            (
+                f"evaluated again against {record.guideline_name} revision {revision.number}, the submission is not "
+                f"eligible for {target}: {reevaluated.reason}",
+                revision.imported_at,
+            )
         )
-    return tuple(reasons)
+    return broken
 
 
 def _current_verdict(record: CertificationRecord, target: str | None) -> SubmissionVerdict | None:

@@ -1,0 +1,34 @@
+"""What is public: a public product of an official vendor (as ``services.products`` decides for
+anonymous readers), here as one SQL condition over the rows a directory query joins."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from refstack_lite.models import CertificationRecord, Product, ProductVersion, Submission, SubmissionVerdict, Vendor
+
+
+def public_product() -> ColumnElement[bool]:
+    return and_(Product.public.is_(True), Vendor.status == "official")
+
+
+def public_certifications() -> Select[CertificationRecord]:
+    """Public certifications joined to their version, product and vendor, loaded from that join
+    with everything ``records.status`` reads: one query, plus one for all the rows' verdicts."""
+    return (
+        select(CertificationRecord)
+        .join(ProductVersion, CertificationRecord.product_version_id == ProductVersion.id)
+        .join(Product, ProductVersion.product_id == Product.id)
+        .join(Vendor, and_(Vendor.id == CertificationRecord.vendor_id, Vendor.id == Product.vendor_id))
+        .where(public_product())
+        .options(
+            contains_eager(CertificationRecord.product_version, ProductVersion.product, Product.vendor),
+            contains_eager(CertificationRecord.vendor),
+            joinedload(CertificationRecord.signing_key),
+            joinedload(CertificationRecord.guideline_revision),
+            joinedload(CertificationRecord.submission)
+            .selectinload(Submission.verdicts)
+            .joinedload(SubmissionVerdict.guideline_revision),
+        )
+    )

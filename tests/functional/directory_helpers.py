@@ -1,0 +1,171 @@
+"""A mixed dataset for the public directory: certifications in every status, and beside them
+what must stay private (a private product, a vendor no longer official, uncertified submissions,
+cloud ids, people's names and emails), with the strings that must never leak."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from flask import Flask
+from flask.testing import FlaskClient
+
+from refstack_lite.db import get_session
+from refstack_lite.models import CertificationRecord, CertificationRequest, Submission, User
+from refstack_lite.models import Vendor as VendorRow
+from tests.functional.api_helpers import make_official, new_product, new_vendor, ok
+from tests.functional.certification_helpers import World, certification_world
+from tests.functional.submission_helpers import Vendor, register_key
+from tests.identity import bearer, make_user
+
+# Names people give things, hostile on purpose: markup, script, a formula for spreadsheets,
+# a right-to-left override and a Cyrillic look-alike of "Acme".
+HOSTILE_VENDOR = 'Globex <script>alert("v")</script> & "Co" \u202egnp.exe'
+HOSTILE_PRODUCT = '=HYPERLINK("http://evil.example/","x") <img src=x onerror=alert(1)>'
+LOOKALIKE_VENDOR = "\u0410cme Look-alike"
+
+
+@dataclass
+class Directory:
+    world: World
+    certifications: dict[str, str]  # active, expired, revoked, suspended: the public ones by status
+    private_certifications: dict[str, str]  # private_product, unofficial_vendor
+    public_vendor_ids: dict[str, str]
+    public_product_ids: dict[str, str]
+    private: dict[str, str] = field(default_factory=dict)  # what must never appear, by what it is
+
+    @property
+    def client(self) -> FlaskClient:
+        return self.world.client
+
+
+def public_product(client: FlaskClient, owner: str, vendor_id: str, name: str) -> tuple[str, str]:
+    """A public product with one version (its vendor official already); (product id, version id)."""
+    product = new_product(client, owner, vendor_id, name)["id"]
+    ok(client.patch(f"/v2/products/{product}", json={"public": True}, headers=bearer(owner)))
+    version = ok(client.post(f"/v2/products/{product}/versions", json={"version": "1.0"}, headers=bearer(owner)), 201)
+    return product, version["id"]
+
+
+def other_vendor(world: World, owner_name: str, vendor_name: str, product_name: str, seed: int) -> World:
+    """Another official vendor with a key and a public product version, sharing the foundation."""
+    client = world.client
+    owner = make_user(world.app, owner_name)
+    vendor_id = new_vendor(client, owner, vendor_name, f"{vendor_name} makes clouds")
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32)
+    registered = register_key(client, owner, vendor_id, key)
+    make_official(client, owner, world.admin, vendor_id)
+    product, version = public_product(client, owner, vendor_id, product_name)
+    vendor = Vendor(client, owner, vendor_id, key, registered["id"], product, version, world.digests)
+    return World(world.app, client, vendor, world.admin, world.reviewer, world.digests)
+
+
+def build(app: Flask, client: FlaskClient) -> Directory:
+    world = certification_world(app, client, "2019.06", "2019.11")
+    acme = world.vendor
+    ok(client.patch(f"/v2/products/{acme.product_id}", json={"public": True}, headers=bearer(acme.token)))
+    expired = world.certify("2019.06")
+    active = world.certify("2019.11")
+    revoked = world.certify("2019.11")
+    ok(
+        client.post(
+            f"/v2/certifications/{revoked}/revoke", json={"reason": "misused the mark"}, headers=bearer(world.reviewer)
+        )
+    )
+
+    # a private product of the same official vendor, certified, with a cloud id
+    hidden = new_product(client, acme.token, acme.id, "Acme Hidden Lab")["id"]
+    hidden_version = ok(
+        client.post(
+            f"/v2/products/{hidden}/versions",
+            json={"version": "9.9-secret", "cpid": "cpid-hidden-0042"},
+            headers=bearer(acme.token),
+        ),
+        201,
+    )["id"]
+    world.vendor = replace(acme, product_id=hidden, version_id=hidden_version)
+    private_product_cert = world.certify("2019.11")
+    world.vendor = acme
+    # an uncertified submission naming a cloud id
+    uncertified = world.submit("2019.11", cpid="cpid-uncertified-7777")
+
+    globex = other_vendor(world, "gina_owner", HOSTILE_VENDOR, HOSTILE_PRODUCT, 2)
+    suspended = globex.certify("2019.11")
+    key_url = f"/v2/vendors/{globex.vendor.id}/keys/{globex.vendor.key_id}/revoke"
+    ok(
+        client.post(
+            key_url,
+            json={"reason": "leaked", "compromised_since": "2020-01-01T00:00:00Z"},
+            headers=bearer(globex.vendor.token),
+        )
+    )
+
+    lookalike = other_vendor(world, "lara_owner", LOOKALIKE_VENDOR, "Look-alike Cloud \u202eduolc", 4)
+    lookalike_active = lookalike.certify("2019.11")
+
+    hooli = other_vendor(world, "hank_owner", "Hooli Quietly Unofficial", "Hooli Nucleus Private", 3)
+    unofficial_cert = hooli.certify("2019.11")
+    with app.app_context():
+        session = get_session()
+        row = session.get(VendorRow, hooli.vendor.id)
+        assert row is not None
+        row.status = "pending"
+        session.commit()
+
+    world.import_("2020.06")  # pushes 2019.06 out of the window: its certification expires
+
+    directory = Directory(
+        world=world,
+        certifications={
+            "active": active,
+            "expired": expired,
+            "revoked": revoked,
+            "suspended": suspended,
+            "lookalike": lookalike_active,
+        },
+        private_certifications={"private_product": private_product_cert, "unofficial_vendor": unofficial_cert},
+        public_vendor_ids={"acme": acme.id, "globex": globex.vendor.id, "lookalike": lookalike.vendor.id},
+        public_product_ids={
+            "acme": acme.product_id,
+            "globex": globex.vendor.product_id,
+            "lookalike": lookalike.vendor.product_id,
+        },
+    )
+    directory.private.update(_private_strings(app, directory, hidden, hidden_version, hooli, uncertified))
+    return directory
+
+
+def _private_strings(
+    app: Flask, directory: Directory, hidden: str, hidden_version: str, hooli: World, uncertified: str
+) -> dict[str, str]:
+    private = {
+        "private product name": "Acme Hidden Lab",
+        "private product id": hidden,
+        "private version id": hidden_version,
+        "private version name": "9.9-secret",
+        "cpid of the private version": "cpid-hidden-0042",
+        "cpid of an uncertified submission": "cpid-uncertified-7777",
+        "unofficial vendor name": "Hooli Quietly Unofficial",
+        "unofficial vendor id": hooli.vendor.id,
+        "unofficial vendor's product": "Hooli Nucleus Private",
+        "unofficial vendor's product id": hooli.vendor.product_id,
+        "uncertified submission id": uncertified,
+        **{f"private certification {k}": v for k, v in directory.private_certifications.items()},
+    }
+    with app.app_context():
+        session = get_session()
+        for user in session.query(User):
+            private[f"user name {user.name}"] = user.name
+            private[f"email of {user.name}"] = user.email
+        for submission in session.query(Submission):
+            private[f"submission id {submission.id}"] = submission.id
+            if submission.id == uncertified:
+                private["uncertified submission digest"] = submission.envelope_digest
+        for request in session.query(CertificationRequest):
+            private[f"request id {request.id}"] = request.id
+        records: list[Any] = list(session.query(CertificationRecord))
+        for record in records:
+            if record.id in directory.private_certifications.values():
+                private[f"digest behind private certification {record.id}"] = record.submission_digest
+    return private
