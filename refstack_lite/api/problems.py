@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from refstack_lite_client.guideline import TargetNeeded, UnknownTarget
+from refstack_lite_client.schemas import Problem
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -56,8 +57,8 @@ def _is_page() -> bool:
     return not request.path.startswith(("/v1/", "/v2/", "/healthz"))
 
 
-def _page(status: int, title: str, detail: str) -> Response:
-    page = render_template("error.html", status=status, title=title, detail=detail)
+def _page(status: int, title: str, detail: str, problems: list[Problem] | None = None) -> Response:
+    page = render_template("error.html", status=status, title=title, detail=detail, problems=problems or [])
     return Response(page, status=status, mimetype="text/html")
 
 
@@ -79,7 +80,7 @@ def _domain_error(err: Exception) -> Response:
         raise err
     status, title = _status_of(err)
     if _is_page():
-        return _page(status, title, err.detail)
+        return _page(status, title, err.detail, err.problems if isinstance(err, InvalidInput) else None)
     if _is_v1():
         return refstack_error(status, title, err.detail)
     extra = dict(err.extra)
