@@ -81,11 +81,13 @@ def assert_accessible(page: Page) -> list[dict[str, Any]]:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """Save the whole page as ``screenshots/NAME.png`` (a folder git ignores) and return its path."""
+    """Save what the window shows as ``screenshots/NAME.png`` and the whole page as
+    ``NAME-full.png`` (a folder git ignores); returns the first."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    path.unlink(missing_ok=True)
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000, f"{path} is nearly empty"
-    print(f"screenshot: {path}")
-    return path
+    first = SCREENSHOTS / f"{name}.png"
+    for path, full in ((first, False), (SCREENSHOTS / f"{name}-full.png", True)):
+        path.unlink(missing_ok=True)
+        page.screenshot(path=str(path), full_page=full)
+        assert path.stat().st_size > 10_000, f"{path} is nearly empty"
+        print(f"screenshot: {path}")
+    return first

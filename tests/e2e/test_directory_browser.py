@@ -135,7 +135,7 @@ def test_search_from_the_header_finds_a_product_by_name(page: Page, site: Site) 
     # Acme's three public certifications; the private product's and the look-alike's are not Acme's
     assert sorted(_rows(page)) == sorted(site.certifications[s] for s in ("active", "expired", "revoked"))
     expect(page.locator("#results-title")).to_contain_text("3 certifications")
-    expect(page.get_by_label("Vendor or product name")).to_have_value("acme")
+    expect(page.get_by_label("Vendor or product name", exact=True)).to_have_value("acme")
 
 
 def test_filters_and_sorting_narrow_and_order_the_list(page: Page, site: Site) -> None:
@@ -341,11 +341,19 @@ def test_hostile_names_are_shown_as_text_and_no_script_runs(watched: Watched, si
     assert watched.console == []
 
 
+# Elements sticking out past the right edge of the page, for a readable failure.
+OVERFLOWING_JS = """() => Array.from(document.querySelectorAll("body *"))
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .filter(e => !e.closest(".scroll"))
+  .slice(0, 5)
+  .map(e => `${e.tagName.toLowerCase()}.${e.className} right=${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
 def _fits(page: Page) -> None:
     sizes = page.evaluate(
         "({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth})"
     )
-    assert sizes["scroll"] <= sizes["client"], f"{page.url} is wider than the phone: {sizes}"
+    assert sizes["scroll"] <= sizes["client"], f"{page.url} is wider than the phone: {page.evaluate(OVERFLOWING_JS)}"
 
 
 def _page_types(site: Site) -> dict[str, str]:
