@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect, s
 
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of
-from tests.e2e.accessibility import DESKTOP, PHONE, assert_accessible, screenshot
+from tests.e2e.accessibility import DESKTOP, PHONE, SCREENSHOTS, assert_accessible, screenshot
 from tests.e2e.browser import CHROMIUM_ARGS, chromium_executable, run_cli, server_env, serving
 from tests.functional.directory_helpers import HOSTILE_PRODUCT, HOSTILE_VENDOR, LOOKALIKE_VENDOR, Directory, build
 
@@ -236,6 +236,9 @@ def test_the_envelope_verifies_offline_with_the_command_the_page_shows(page: Pag
         download = info.value
         assert download.failure() is None
         download.save_as(tmp_path / download.suggested_filename)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator("#evidence").screenshot(path=str(SCREENSHOTS / "directory-certification-evidence-desktop.png"))
+    page.locator("#report").screenshot(path=str(SCREENSHOTS / "directory-certification-report-desktop.png"))
     command = page.get_by_label("Then run, in the folder holding both files:").input_value()
     args = shlex.split(command)
     assert args[:2] == ["refstack-lite-client", "verify"]
