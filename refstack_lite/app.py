@@ -23,6 +23,7 @@ from refstack_lite.api import (
     v2_certification_requests,
     v2_certifications,
     v2_challenges,
+    v2_directory,
     v2_guidelines,
     v2_keys,
     v2_products,
@@ -31,7 +32,7 @@ from refstack_lite.api import (
     v2_vendors,
 )
 from refstack_lite.config import Settings
-from refstack_lite.web import pages
+from refstack_lite.web import badges, pages
 
 
 def create_app(env: Mapping[str, str] | None = None) -> Flask:
@@ -67,10 +68,12 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         v2_programs,
         v2_certification_requests,
         v2_certifications,
+        v2_directory,
         openapi,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(badges.bp)
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:

@@ -74,3 +74,29 @@ def product(session: Session, programs: Mapping[str, Program], product_id: str) 
         vendor=values.Named(owner.id, owner.name),
         versions=tuple(values.Version(v.id, v.version, tuple(by_version.get(v.version, ()))) for v in versions),
     )
+
+
+def product_certifications(
+    session: Session, programs: Mapping[str, Program], vendor_id: str, product_id: str, program: str
+) -> tuple[values.Named, values.Named, tuple[values.Certification, ...]]:
+    """A public product of ``vendor_id`` (vendor, product) with its certifications under
+    ``program`` (what its badge shows); raises ``NotFound`` for an unknown or private product,
+    one of another vendor, or a program neither defined now nor ever certified for it."""
+    found = session.execute(
+        select(Product.id, Product.name, Vendor.id, Vendor.name)
+        .join(Vendor, Product.vendor_id == Vendor.id)
+        .where(Product.id == product_id, Vendor.id == vendor_id, public_product())
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"no product {product_id!r} of vendor {vendor_id!r}")
+    certified = render(
+        session.scalars(
+            public_certifications()
+            .where(ProductVersion.product_id == product_id, CertificationRecord.program == program)
+            .order_by(*SORT_ORDERS["newest"])
+        ).unique(),
+        programs,
+    )
+    if not certified and program not in programs:
+        raise NotFound(f"no program {program!r}")
+    return values.Named(found[2], found[3]), values.Named(found[0], found[1]), certified

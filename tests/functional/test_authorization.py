@@ -786,6 +786,18 @@ ROWS = [
     # programs: public reads of what the imported guidelines define
     R("GET", "/v2/programs", "200 200 200 200 200 200", check=check_programs),
     R("GET", "/v2/programs/widgets", "200 200 200 200 200 200", check=check_programs),
+    # the public directory reads no token: everyone sees the same, and a vendor's members do not
+    # see their private products there (tests/functional/test_directory_privacy.py walks it all)
+    R("GET", "/v2/directory/certifications", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/directory/certifications.csv", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/directory/certifications/{CB}", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/directory/certifications/{CB}/envelope", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/directory/feed.atom", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/directory/vendors/{B}", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/directory/vendors/{A}", "404 404 404 404 404 404", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/directory/products/{PB}", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/directory/products/{PA}", "404 404 404 404 404 404", audited=False),
+    R("GET", "/v2/directory/products/{PP}", "404 404 404 404 404 404", "200 200 200 200 200 200", audited=False),
 ]
 
 

@@ -17,6 +17,7 @@ from werkzeug.routing import Rule
 from refstack_lite import __version__
 from refstack_lite.api.bodies import SCHEMAS
 from refstack_lite.api.openapi.builders import ERRORS, JSON, PROBLEM_JSON, page_of, ref, string
+from refstack_lite.api.openapi.directory_schemas import directory_schemas
 from refstack_lite.api.openapi.operations import NONE, declaration, ok, operation, query_param
 from refstack_lite.api.openapi.schemas import (
     certification_schemas,
@@ -113,6 +114,7 @@ def _register_components(spec: APISpec) -> None:
         **identity_schemas(),
         **submission_schemas(),
         **certification_schemas(),
+        **directory_schemas(),
     }.items():
         spec.components.schema(name, schema)
     spec.components.header(
