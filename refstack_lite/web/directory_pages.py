@@ -9,6 +9,7 @@ form is a plain GET form: an option left at "any" arrives as an empty value, whi
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template, request, url_for
@@ -16,7 +17,8 @@ from flask import current_app, render_template, request, url_for
 from refstack_lite.certification.programs import Program
 from refstack_lite.config import Settings
 from refstack_lite.db import get_session
-from refstack_lite.directory import catalog, certifications, lookups, search
+from refstack_lite.directory import catalog, certifications, lookups, search, values
+from refstack_lite.web import badges
 from refstack_lite.web.blueprint import bp
 
 LATEST_ON_HOME = 10
@@ -51,6 +53,15 @@ def _filled(args: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in args.items() if value != ""}
 
 
+def as_values(args: Mapping[str, str]) -> dict[str, Any]:
+    return dict(args)
+
+
+def _without_page(args: Mapping[str, str]) -> dict[str, Any]:
+    """The search without its page, for the export, which holds every page."""
+    return {name: value for name, value in args.items() if name not in ("page", "per_page")}
+
+
 @bp.get("/")
 def home() -> str:
     programs = programs_now()
@@ -66,8 +77,7 @@ def directory() -> str:
     found = certifications.search(get_session(), programs, query)
 
     def page_url(number: int) -> str:
-        values: dict[str, Any] = {**args, "page": str(number)}
-        return url_for("pages.directory", **values)
+        return url_for("pages.directory", **{**as_values(args), "page": str(number)})
 
     guidelines = sorted({g.name for p in programs.values() for g in p.guidelines}, reverse=True)
     return render_template(
@@ -75,6 +85,8 @@ def directory() -> str:
         query=query,
         page=found,
         page_url=page_url,
+        csv_url=url_for("v2_directory.export_certifications", **_without_page(args)),
+        json_url=url_for("v2_directory.list_certifications", **as_values(args)),
         page_numbers=page_numbers(found.page, found.pages),
         programs=sorted(programs.values(), key=lambda p: p.name),
         guidelines=guidelines,
@@ -91,7 +103,32 @@ def vendor(vendor_id: str) -> str:
     return render_template("vendor.html", vendor=found, program_names={p.id: p.name for p in programs.values()})
 
 
+@dataclass(frozen=True)
+class ProductBadge:
+    """A program's badge on a product page: the image and the snippets that embed it elsewhere."""
+
+    program: str
+    program_name: str
+    image_url: str
+    alt: str
+    markdown: str
+    html: str
+
+
+def product_badges(found: values.Product) -> list[ProductBadge]:
+    """One badge for each program the product was ever certified for, by program name."""
+    programs = {c.program: c.program_name for v in found.versions for c in v.certifications}
+    page_url = url_for("pages.product", product_id=found.id, _external=True)
+    out = []
+    for program, name in sorted(programs.items(), key=lambda item: item[1]):
+        image = url_for("badges.badge", vendor_id=found.vendor.id, product_id=found.id, program=program, _external=True)
+        alt = f"{name} status of {found.name}"
+        snippets = badges.snippets_for(found.vendor.id, found.id, program, page_url, alt)
+        out.append(ProductBadge(program, name, image, alt, snippets.markdown, snippets.html))
+    return out
+
+
 @bp.get("/products/<product_id>")
 def product(product_id: str) -> str:
     found = catalog.product(get_session(), programs_now(), product_id)
-    return render_template("product.html", product=found, badges=[])
+    return render_template("product.html", product=found, badges=product_badges(found))

@@ -269,3 +269,48 @@ def test_no_page_queries_per_row(app: Flask, directory: Directory) -> None:
     assert len(home) <= 12, home
     assert len(product) <= 12, product
     assert len(certification) <= 12, certification
+
+
+def test_the_product_page_offers_its_badges_with_snippets(directory: Directory) -> None:
+    client = directory.client
+    acme, product = directory.public_vendor_ids["acme"], directory.public_product_ids["acme"]
+    html = _page(client, f"/products/{product}")
+    image = f"http://localhost/badges/{acme}/{product}/powered-platform.svg"
+    page_url = f"http://localhost/products/{product}"
+    assert f'<img src="{image}" alt="OpenStack Powered Platform status of Acme Cloud">' in html
+    snippets = [
+        html_lib.unescape(s) for s in re.findall(r'<textarea class="snippet" id="(?:md|html)-1"[^>]*>([^<]*)<', html)
+    ]
+    assert snippets == [
+        f"[![OpenStack Powered Platform status of Acme Cloud]({image})]({page_url})",
+        f'<a href="{page_url}"><img src="{image}" alt="OpenStack Powered Platform status of Acme Cloud"></a>',
+    ]
+    badge = client.get(image.removeprefix("http://localhost"))
+    assert badge.status_code == 200
+    assert badge.mimetype == "image/svg+xml"
+    assert "active 2019.11" in badge.get_data(as_text=True)
+    # a hostile product name is escaped in both snippets
+    hostile = _page(client, f"/products/{directory.public_product_ids['globex']}")
+    markdown, embed = (
+        html_lib.unescape(s) for s in re.findall(r'<textarea class="snippet" id="(?:md|html)-1"[^>]*>([^<]*)<', hostile)
+    )
+    assert "<img src=x" not in embed
+    assert "&lt;img src=x onerror=alert(1)&gt;" in embed
+    assert r"\<img src=x onerror=alert\(1\)\>" in markdown
+
+
+def test_the_directory_links_its_search_as_csv_and_json(directory: Directory) -> None:
+    client = directory.client
+    html = _page(client, "/directory?status=revoked&program=&page=1")
+    csv_url = html_lib.unescape(re.search(r'The same search as <a href="([^"]+)">CSV', html).group(1))  # type: ignore[union-attr]
+    json_url = html_lib.unescape(re.search(r'or <a href="([^"]+)">JSON', html).group(1))  # type: ignore[union-attr]
+    assert csv_url == "/v2/directory/certifications.csv?status=revoked"
+    exported = client.get(csv_url)
+    assert exported.status_code == 200
+    assert directory.certifications["revoked"] in exported.get_data(as_text=True)
+    assert directory.certifications["active"] not in exported.get_data(as_text=True)
+    listed = client.get(json_url)
+    assert listed.status_code == 200
+    assert [c["id"] for c in listed.get_json()["items"]] == [directory.certifications["revoked"]]
+    assert 'type="application/atom+xml"' in html
+    assert client.get("/v2/directory/feed.atom").status_code == 200
