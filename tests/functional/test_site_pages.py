@@ -133,3 +133,17 @@ def test_an_unexpected_failure_on_a_page_is_an_error_page(crashing: FlaskClient)
 def test_an_unexpected_failure_in_the_api_is_problem_json(crashing: FlaskClient) -> None:
     body = assert_problem(crashing.get("/v2/crash"), 500, "internal-server-error")
     assert "secret" not in body["detail"]
+
+
+def test_one_search_box_a_page(demo: FlaskClient) -> None:
+    """The header's search box, except on the two pages whose own form searches the directory."""
+    for path, own in [
+        ("/guidelines", None),
+        ("/guidelines/widgets.2026.05", None),
+        ("/", "home-q"),
+        ("/directory", "f-q"),
+    ]:
+        html = demo.get(path).get_data(as_text=True)
+        boxes = re.findall(r'<input type="search" id="([^"]+)" name="q"', html)
+        assert boxes == [own or "site-q"], path
+        assert 'action="/directory"' in html
