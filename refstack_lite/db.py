@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -14,11 +15,18 @@ EXTENSION = "refstack_lite.db"
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout. JSON columns go
+    through orjson: a stored report is written and read several times faster than with ``json``."""
+    engine = create_engine(
+        url, pool_pre_ping=not url.startswith("sqlite"), json_serializer=_json_text, json_deserializer=orjson.loads
+    )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _json_text(value: object) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def begin_writing(session: Session) -> None:

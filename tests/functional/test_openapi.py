@@ -31,6 +31,7 @@ from refstack_lite.db import get_session
 from refstack_lite.guideline_sources import Document
 from tests.functional.api_helpers import PROBLEM, PROBLEM_TYPE
 from tests.functional.certification_helpers import certification_world
+from tests.functional.directory_helpers import build
 from tests.functional.submission_helpers import ready_vendor
 from tests.identity import bearer, make_user
 
@@ -570,3 +571,25 @@ def test_the_raw_bytes_of_a_public_upload_are_a_documented_403(client: FlaskClie
     assert upload.status_code == 201
     envelope = f"/v2/submissions/{upload.get_json()['test_id']}/envelope"
     assert_problem(check, client.get(envelope), "get", "/v2/submissions/{submission_id}/envelope", 403, "forbidden")
+
+
+def test_directory_answers(app: Flask, client: FlaskClient, check: Checker) -> None:
+    directory = build(app, client)
+    base = "/v2/directory"
+    listed = check(client.get(f"{base}/certifications?per_page=2"), "get", f"{base}/certifications")
+    assert listed["next"] is not None
+    for certification_id in directory.certifications.values():
+        url = f"{base}/certifications/{certification_id}"
+        check(client.get(url), "get", base + "/certifications/{certification_id}")
+    for vendor_id in directory.public_vendor_ids.values():
+        check(client.get(f"{base}/vendors/{vendor_id}"), "get", base + "/vendors/{vendor_id}")
+    for product_id in directory.public_product_ids.values():
+        check(client.get(f"{base}/products/{product_id}"), "get", base + "/products/{product_id}")
+    response = client.get(f"{base}/certifications?status=valid")
+    assert_problem(check, response, "get", f"{base}/certifications", 400, "bad-search")
+    response = client.get(f"{base}/vendors/{directory.private['unofficial vendor id']}")
+    assert_problem(check, response, "get", base + "/vendors/{vendor_id}", 404, "not-found")
+    for path, media in (("/certifications.csv", "text/csv"), ("/feed.atom", "application/atom+xml")):
+        answer = client.get(base + path)
+        assert answer.mimetype == media
+        check.schema(base + path, "get", 200, media)  # documented with this media type
