@@ -27,7 +27,8 @@ from tests.e2e.accessibility import DESKTOP, PHONE, SCREENSHOTS, assert_accessib
 from tests.e2e.browser import CHROMIUM_ARGS, chromium_executable, run_cli, server_env, serving
 from tests.functional.directory_helpers import HOSTILE_PRODUCT, HOSTILE_VENDOR, LOOKALIKE_VENDOR, Directory, build
 
-pytestmark = [pytest.mark.browser, pytest.mark.interop, pytest.mark.slow]
+# one worker builds the dataset and runs the server for every test here
+pytestmark = [pytest.mark.browser, pytest.mark.interop, pytest.mark.slow, pytest.mark.xdist_group("directory-browser")]
 
 CLIENT = Path(sys.executable).parent / "refstack-lite-client"
 
