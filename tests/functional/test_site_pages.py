@@ -147,3 +147,11 @@ def test_one_search_box_a_page(demo: FlaskClient) -> None:
         boxes = re.findall(r'<input type="search" id="([^"]+)" name="q"', html)
         assert boxes == [own or "site-q"], path
         assert 'action="/directory"' in html
+
+
+def test_the_site_icon_is_served(client: FlaskClient) -> None:
+    html = client.get("/no-such-page").get_data(as_text=True)
+    assert '<link rel="icon" type="image/svg+xml" href="/assets/favicon.svg">' in html
+    icon = client.get("/assets/favicon.svg")
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
