@@ -153,5 +153,6 @@ def test_the_site_icon_is_served(client: FlaskClient) -> None:
     html = client.get("/no-such-page").get_data(as_text=True)
     assert '<link rel="icon" type="image/svg+xml" href="/assets/favicon.svg">' in html
     icon = client.get("/assets/favicon.svg")
+    icon.close()  # a static file is sent from an open file
     assert icon.status_code == 200
     assert icon.mimetype == "image/svg+xml"
