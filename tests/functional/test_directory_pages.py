@@ -165,6 +165,12 @@ def test_the_certification_page_shows_the_facts_and_the_evidence(app: Flask, dir
     assert fingerprint
     assert '<table class="report">' in html
     assert "Flagged tests" in html
+    required = re.search(r'<span class="total" data-total="required">(\d+) required tests</span>', html)
+    passed = re.search(r'<span class="total" data-total="passed">(\d+) passed</span>', html)
+    assert required
+    assert passed
+    assert int(required.group(1)) > 0
+    assert passed.group(1) == required.group(1)  # every required test passed
     command = html_lib.unescape(re.search(r'id="verify-command"[^>]*>([^<]+)<', html).group(1))  # type: ignore[union-attr]
     assert command == (
         f"refstack-lite-client verify certification-{cert}.dsse.json --public-key certification-{cert}-signer.pub"
