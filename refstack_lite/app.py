@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from flask import Flask, Response, jsonify, redirect, url_for
+from flask import Flask, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.wrappers.response import Response as BaseResponse
 
 from refstack_lite import __version__, db, request_origin, security_headers
 from refstack_lite.api import (
@@ -83,9 +82,5 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         except SQLAlchemyError as err:
             return jsonify({"status": "unavailable", "database": err.__class__.__name__}), 503
         return jsonify({"status": "ok", "version": __version__}), 200
-
-    @app.get("/")
-    def home() -> BaseResponse:
-        return redirect(url_for("pages.guideline_list"))
 
     return app

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from refstack_lite_client.guideline import TargetNeeded, UnknownTarget
+from refstack_lite_client.schemas import Problem
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -56,8 +57,9 @@ def _is_page() -> bool:
     return not request.path.startswith(("/v1/", "/v2/", "/healthz"))
 
 
-def _page(status: int, title: str, detail: str) -> Response:
-    return Response(render_template("error.html", title=title, detail=detail), status=status, mimetype="text/html")
+def _page(status: int, title: str, detail: str, problems: list[Problem] | None = None) -> Response:
+    page = render_template("error.html", status=status, title=title, detail=detail, problems=problems or [])
+    return Response(page, status=status, mimetype="text/html")
 
 
 def _status_of(err: RequestRefused) -> tuple[int, str]:
@@ -78,7 +80,7 @@ def _domain_error(err: Exception) -> Response:
         raise err
     status, title = _status_of(err)
     if _is_page():
-        return _page(status, title, err.detail)
+        return _page(status, title, err.detail, err.problems if isinstance(err, InvalidInput) else None)
     if _is_v1():
         return refstack_error(status, title, err.detail)
     extra = dict(err.extra)
@@ -94,6 +96,11 @@ def _http_error(err: HTTPException) -> Response:
     status = err.code or 500
     title = err.name
     detail = err.description or title
+    if status == 500:  # werkzeug's text blames "an error in the application": say what to do instead
+        detail = (
+            "The server could not answer this request. Try again in a moment; "
+            "if it keeps failing, tell the program's administrators."
+        )
     if _is_page():
         response = _page(status, title, detail)
     elif _is_v1():

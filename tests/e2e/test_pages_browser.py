@@ -7,13 +7,7 @@ interop guidelines (``../shared/interop``); Chromium is Debian's (``/usr/bin/chr
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,24 +15,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import require
-from tests.e2e.processes import free_port
+from tests.e2e.accessibility import DESKTOP, PHONE, assert_accessible, screenshot
+from tests.e2e.browser import CHROMIUM_ARGS, chromium_executable, run_cli, server_env, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.interop, pytest.mark.slow]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = Path("/tmp/refstack-lite-guideline.png")
-# The refstack-lite command of the environment running the tests (.venv/bin in scripts/test.sh).
-CLI = Path(sys.executable).parent / "refstack-lite"
 # 2020.06's required tests per target, as the "Required tests" heading counts them.
 REQUIRED_2020_06 = {"platform": 284, "compute": 228, "object": 58}
 # What a reader sees in each row of the required-tests table (the name's text without its aliases).
@@ -53,65 +35,20 @@ TEST_ROWS_JS = """rows => rows.map(r => ({
 
 
 @pytest.fixture(scope="module")
-def chromium_path() -> str:
-    path = os.environ.get("REFSTACK_LITE_CHROMIUM", "/usr/bin/chromium")
-    require(os.path.isfile(path) and os.access(path, os.X_OK), f"no Chromium executable at {path}")
-    return path
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"refstack-lite serve exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"refstack-lite serve did not answer /healthz in time:\n{log.read_text()}")
-
-
-@pytest.fixture(scope="module")
-def server(
-    chromium_path: str, interop_dir: Path, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def server(interop_dir: Path, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a ``refstack-lite serve`` process on a freshly migrated and imported database."""
-    require(CLI.is_file(), f"the refstack-lite command is not at {CLI}")
     folder = tmp_path_factory.mktemp("browser-server")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REFSTACK_LITE_")}
-    env["REFSTACK_LITE_DATABASE_URL"] = "sqlite:///" + str(folder / "pages.sqlite3")
-    for command in (["db", "upgrade"], ["guidelines", "import", str(demo_dir), str(interop_dir)]):
-        done = subprocess.run([str(CLI), *command], env=env, capture_output=True, text=True, timeout=60, check=False)
-        assert done.returncode == 0, f"refstack-lite {' '.join(command)} failed:\n{done.stdout}{done.stderr}"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = folder / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_healthy(base, proc, log, time.monotonic() + 20)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    env = server_env("sqlite:///" + str(folder / "pages.sqlite3"))
+    run_cli(env, "db", "upgrade")
+    run_cli(env, "guidelines", "import", str(demo_dir), str(interop_dir))
+    with serving(env, folder) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
+def browser() -> Iterator[Browser]:
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=chromium_executable(), headless=True, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
@@ -330,7 +267,6 @@ def test_screenshot_of_the_2020_06_detail_page(page: Page) -> None:
     assert SCREENSHOT.stat().st_size > 10_000
 
 
-PHONE = {"width": 375, "height": 812}  # an iPhone X/11 Pro viewport, in CSS pixels
 PHONE_SCREENSHOT = Path("/tmp/refstack-lite-guideline-phone.png")
 # Elements sticking out past the right edge of the page, for a readable failure.
 OVERFLOWING_JS = """() => Array.from(document.querySelectorAll("body *"))
@@ -413,3 +349,26 @@ def test_the_required_tests_scroll_inside_their_box_on_a_phone(phone: Page) -> N
     phone.locator("#required-tests").evaluate("e => e.scrollIntoView({block: 'start'})")
     phone.screenshot(path=str(PHONE_SCREENSHOT))
     assert PHONE_SCREENSHOT.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("home", "/"),
+        ("guidelines", "/guidelines"),
+        ("guideline", "/guidelines/2020.06?target=object"),
+        ("not-found", "/guidelines/1999.99"),
+        ("bad-request", "/guidelines/2020.06?target=storage"),
+    ],
+)
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_pages_pass_axe_and_are_photographed(browser: Browser, server: str, name: str, path: str, width: str) -> None:
+    viewport = DESKTOP if width == "desktop" else PHONE
+    context = browser.new_context(base_url=server, viewport=viewport, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.goto(path)
+        assert_accessible(page)
+        screenshot(page, f"{name}-{width}")
+    finally:
+        context.close()
