@@ -1,8 +1,8 @@
 """The public directory's indexes: certifications by decision and revocation time (newest
 first, the feed), by program and guideline (the accepted window, the filters), products by name.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
