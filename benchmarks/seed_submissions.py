@@ -455,19 +455,28 @@ class Seeded:
 
 def seed(url: str, interop: Path, count: int, vendor_count: int, batch: int) -> Seeded:
     """Migrate, import, set up and store ``count`` uploads."""
-    from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
     from refstack_lite.app import create_app
     from refstack_lite.db import engine_of
-    from refstack_lite.models import Submission
 
     run_cli(["db", "upgrade"], url)
     run_cli(["guidelines", "import", str(interop)], url)
     app = create_app({"REFSTACK_LITE_DATABASE_URL": url, "REFSTACK_LITE_ENV": "development"})
-    settings = app.config["SETTINGS"]
     engine = engine_of(app)
-    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+    try:
+        return _seed(app, Session(engine, expire_on_commit=False), interop, count, vendor_count, batch)
+    finally:
+        engine.dispose()
+
+
+def _seed(app: Any, session: Any, interop: Path, count: int, vendor_count: int, batch: int) -> Seeded:
+    from sqlalchemy import func, select
+
+    from refstack_lite.models import Submission
+
+    settings = app.config["SETTINGS"]
+    with app.app_context(), session:
         if session.scalar(select(func.count()).select_from(Submission)):
             sys.exit("the database holds submissions already: seed an empty one")
         now = datetime.now(UTC).replace(microsecond=0)
