@@ -282,11 +282,12 @@ def expected_body(guideline_file: Path) -> bytes:
 
 
 @contextlib.contextmanager
-def server(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """scripts/entrypoint.sh in its own process group; SIGTERM at the end, SIGKILL if it lingers."""
+def server(env: dict[str, str], log: Path, script: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """scripts/entrypoint.sh (or ``script``) in its own process group; SIGTERM at the end, SIGKILL
+    if it lingers."""
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            ["/bin/sh", str(REPO / "scripts" / "entrypoint.sh")],
+            ["/bin/sh", str(script or REPO / "scripts" / "entrypoint.sh")],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

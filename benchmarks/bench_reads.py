@@ -52,7 +52,7 @@ from bench_guideline_tests import (
     wait_quiet,
     wait_ready,
 )
-from bench_intake import postgres_cpu
+from intake_kit import postgres_cpu
 from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[1]

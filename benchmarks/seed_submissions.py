@@ -327,11 +327,11 @@ class Seeder:
 
     def __init__(self, session: Any, interop: Path, admin: Any, member: Any, kits: list[Kit], accepted: int) -> None:
         from refstack_lite import guideline_registry
-        from refstack_lite.services.intake import v1_body, v1_upload
+        from refstack_lite.services.intake import v1_body
 
         self.session, self.admin, self.member, self.kits = session, admin, member, kits
         self.revision = next(r for r in guideline_registry.current_revisions(session) if r.guideline.name == GUIDELINE)
-        self.v1_revisions = v1_upload.accepted_revisions(session, accepted)
+        self.v1_revisions = guideline_registry.accepted_revisions(session, accepted)
         self.tests = tempest_tests(interop)
         self.required = required(interop)
         self.outcomes = outcome_templates(self.tests, self.required)

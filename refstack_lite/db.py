@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -14,11 +15,18 @@ EXTENSION = "refstack_lite.db"
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout. JSON columns go
+    through orjson: a stored report is written and read several times faster than with ``json``."""
+    engine = create_engine(
+        url, pool_pre_ping=not url.startswith("sqlite"), json_serializer=_json_text, json_deserializer=orjson.loads
+    )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _json_text(value: object) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def begin_writing(session: Session) -> None:
@@ -28,11 +36,21 @@ def begin_writing(session: Session) -> None:
     data; but reads and then writes that must not interleave with another writer (two uploads of
     the same evidence) need the lock first: ``BEGIN IMMEDIATE`` waits for it (busy timeout) and
     keeps it to the commit. Other databases lock rows instead (``FOR UPDATE``) and need nothing.
+    When nothing was written or is waiting to be (only reads ran, outside any SQLite
+    transaction), there is nothing to commit first.
     """
     if session.get_bind().dialect.name != "sqlite":
         return
-    session.commit()
-    session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    connection = session.connection()
+    if session.new or session.dirty or session.deleted or _writing(connection):
+        session.commit()
+        connection = session.connection()
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _writing(connection: Connection) -> bool:
+    driver = connection.connection.driver_connection
+    return bool(getattr(driver, "in_transaction", True))
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

@@ -220,12 +220,30 @@ class Run:
 
 
 @dataclass(frozen=True)
+class PlannedCapability:
+    name: str
+    status: str
+    tests: tuple[Test, ...]
+    names: frozenset[str]  # the tests' own names: a run that passed them all needs no more look
+    sorted_names: tuple[str, ...]  # each once, sorted: the report's ``passed`` when all passed
+    flagged: frozenset[str]  # the flagged tests' names
+    by_sets: bool  # no aliases and no name listed twice: set operations tell every outcome
+
+
+def _planned(name: str, status: str, tests: tuple[Test, ...]) -> PlannedCapability:
+    names = frozenset(t.name for t in tests)
+    by_sets = len(names) == len(tests) and not any(t.aliases for t in tests)
+    flagged = frozenset(t.name for t in tests if t.flagged)
+    return PlannedCapability(name, status, tests, names, _sorted([t.name for t in tests]), flagged, by_sets)
+
+
+@dataclass(frozen=True)
 class Plan:
     """What evaluating one target of one guideline needs, worked out once per snapshot."""
 
     guideline_id: str
     target: str
-    capabilities: tuple[tuple[str, str, tuple[Test, ...]], ...]  # (name, status, tests), sorted by name
+    capabilities: tuple[PlannedCapability, ...]  # sorted by name
     undefined_capabilities: tuple[str, ...]
     requires_platform: tuple[str, ...]
     # The required capabilities' entries, and the tests they name, with how many are flagged
@@ -240,11 +258,11 @@ def plan(guideline: Guideline, target: str) -> Plan:
     """The evaluation plan of ``target``; raises ``UnknownTarget`` for a target not defined."""
     statuses = guideline.capability_status(target)  # raises UnknownTarget
     defined = [
-        (name, statuses[name], guideline.capabilities[name].tests)
+        _planned(name, statuses[name], guideline.capabilities[name].tests)
         for name in sorted(statuses)
         if name in guideline.capabilities
     ]
-    required = [test for _, status, tests in defined if status == "required" for test in tests]
+    required = [test for cap in defined if cap.status == "required" for test in cap.tests]
     flagged_everywhere: dict[str, bool] = {}
     for test in required:
         flagged_everywhere[test.name] = flagged_everywhere.get(test.name, True) and test.flagged
@@ -283,18 +301,58 @@ def _sorted(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(set(names))) if names else ()
 
 
+def _by_sets(cap: PlannedCapability, run: Run, listings: Counter[str], worst: dict[str, int]) -> CapabilityReport:
+    """The report of a capability whose entries are its tests' own names, each listed once: the
+    same outcomes as the entry-by-entry walk of ``evaluate_plan``, from set operations."""
+    missing = cap.names - run.passed
+    others = missing - cap.flagged
+    failed = others & run.failed
+    skipped = (others - failed) & run.skipped
+    not_run = others - failed - skipped
+    if cap.status == "required":
+        for outcome, names in ((FAILED, failed), (SKIPPED, skipped), (NOT_RUN, not_run)):
+            listings[outcome] += len(names)
+            rank = _SEVERITY[outcome]
+            for name in names:
+                if worst.get(name, 0) < rank:
+                    worst[name] = rank
+        flagged_missing = missing & cap.flagged
+        listings[FLAGGED_IGNORED] += len(flagged_missing)
+        rank = _SEVERITY[FLAGGED_IGNORED]
+        for name in flagged_missing:
+            if worst.get(name, 0) < rank:
+                worst[name] = rank
+    return CapabilityReport(
+        cap.name,
+        cap.status,
+        passed=tuple(sorted(cap.names - missing)),
+        failed=tuple(sorted(failed)),
+        skipped=tuple(sorted(skipped)),
+        not_run=tuple(sorted(not_run)),
+        flagged_ignored=tuple(sorted(missing & cap.flagged)),
+        aliases_used=(),
+    )
+
+
 def evaluate_plan(plan: Plan, digest: str, run: Run) -> Verdict:
     """``evaluate`` for a prepared ``plan`` and a ``run`` already matched (``Run.of``)."""
     reports: list[CapabilityReport] = []
     listings: Counter[str] = Counter()  # outcomes of the required capabilities' entries that did not pass
     worst: dict[str, int] = {}  # each required test with such an entry: the worst outcome of its entries
     passed = run.passed
-    for cap_name, status, tests in plan.capabilities:
-        ok = [test.name for test in tests if test.name in passed]  # most entries: nothing more to see
+    for cap in plan.capabilities:
+        status = cap.status
+        if cap.names <= passed:  # most capabilities of a good run: nothing more to see
+            reports.append(CapabilityReport(cap.name, status, cap.sorted_names, (), (), (), (), ()))
+            continue
+        if cap.by_sets:
+            reports.append(_by_sets(cap, run, listings, worst))
+            continue
+        ok = [test.name for test in cap.tests if test.name in passed]
         others: dict[str, list[str]] = {}
         aliases: dict[str, str] = {}
-        if len(ok) < len(tests):
-            for test in tests:
+        if len(ok) < len(cap.tests):
+            for test in cap.tests:
                 if test.name in passed:
                     continue
                 outcome, via = run.outcome(test)
@@ -308,7 +366,7 @@ def evaluate_plan(plan: Plan, digest: str, run: Run) -> Verdict:
                     worst[test.name] = max(worst.get(test.name, 0), _SEVERITY[outcome])
         reports.append(
             CapabilityReport(
-                cap_name,
+                cap.name,
                 status,
                 passed=_sorted(ok),
                 failed=_sorted(others.get(FAILED, ())),

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from refstack_lite_client.guideline import CAPABILITY_STATUSES, GUIDELINE_NAME, Guideline, GuidelineInvalid
 from refstack_lite_client.schemas import Problem
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, undefer
+from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy.orm import Session, contains_eager, joinedload, undefer
 
 from refstack_lite import eligibility, policy
 from refstack_lite.errors import NotFound, RefstackError
@@ -181,6 +182,42 @@ def current_revisions(session: Session) -> list[GuidelineRevision]:
 def accepted_names(revisions: Iterable[GuidelineRevision], window: int) -> set[str]:
     """Names of the guidelines their programs accept now, given every current revision."""
     return policy.accepted([(r.guideline.name, r.guideline.family, r.status) for r in revisions], window)
+
+
+def accepted_revisions(session: Session, window: int) -> list[GuidelineRevision]:
+    """The current revision of every guideline its program accepts now, by family then name.
+
+    Every RefStack upload asks, so which revisions those are is remembered per database, keyed
+    by the newest revision's id: only an import changes the answer, and an import always adds a
+    revision (revisions are never updated but for ``is_current``, nor deleted). Every worker
+    reads that id at each call, so an import takes effect everywhere at once.
+    """
+    connection = session.connection()
+    key = (connection.execute(_NEWEST_REVISION).scalar(), window)
+    engine = connection.engine
+    with _cache_lock:
+        ids = _accepted_ids.setdefault(engine, {}).get(key)
+    if ids is None:
+        revisions = current_revisions(session)
+        accepted = accepted_names(revisions, window)
+        ids = tuple(r.id for r in revisions if r.guideline.name in accepted)
+        with _cache_lock:
+            _accepted_ids[engine] = {key: ids}  # older keys can never come back
+        return [r for r in revisions if r.id in ids]
+    return list(session.scalars(_REVISIONS_BY_ID, {"ids": ids}))
+
+
+_NEWEST_REVISION = select(func.max(GuidelineRevision.id))
+_REVISIONS_BY_ID = (
+    select(GuidelineRevision)
+    .join(GuidelineRow)
+    .where(GuidelineRevision.id.in_(bindparam("ids", expanding=True)))
+    .options(contains_eager(GuidelineRevision.guideline))
+    .order_by(GuidelineRow.family, GuidelineRow.name)
+)
+_accepted_ids: weakref.WeakKeyDictionary[Engine, dict[tuple[int | None, int], tuple[int, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def current_revision(session: Session, name: str, *, with_content: bool = False) -> GuidelineRevision:

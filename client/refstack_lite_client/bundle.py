@@ -380,14 +380,19 @@ def _plain(problem: Problem) -> Problem:
     return problem
 
 
+_URL_SAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def _b64(path: str, text: str) -> bytes:
     """Strict base64, standard or URL-safe alphabet (DSSE allows both), with its padding."""
-    altchars = b"-_" if "-" in text or "_" in text else None
-    if altchars and ("+" in text or "/" in text):
+    url_safe = "-" in text or "_" in text
+    if url_safe and ("+" in text or "/" in text):
         raise BundleRefused("bad-base64", f"{path} mixes the standard and URL-safe base64 alphabets")
     try:
-        return base64.b64decode(text, altchars, validate=True)
-    except (binascii.Error, ValueError) as err:
+        data = text.encode("ascii")
+        # strict_mode checks the alphabet and the padding in C, where a pattern check costs a millisecond
+        return binascii.a2b_base64(data.translate(_URL_SAFE) if url_safe else data, strict_mode=True)
+    except (binascii.Error, ValueError) as err:  # UnicodeEncodeError is a ValueError
         raise BundleRefused("bad-base64", f"{path} is not valid base64 ({err})") from err
 
 

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from refstack_lite.errors import Conflict, InvalidInput, NotFound, Unauthenticated
@@ -141,13 +141,15 @@ def revoke_token(session: Session, actor: Actor, token_id: str, now: datetime) -
     return token
 
 
+# Every authenticated request runs it: built once, so SQLAlchemy reuses its compiled form.
+_TOKEN = select(ApiToken).where(ApiToken.secret_hash == bindparam("secret_hash")).options(joinedload(ApiToken.user))
+
+
 def authenticate(session: Session, secret: str, now: datetime) -> tuple[ApiToken, bool]:
     """The token (with its user), and whether its ``last_used_at`` is due to move on to ``now``
     (the caller writes that at once, so it is kept even when the request fails). Unknown, expired
     and revoked tokens are all a 401; the detail says which."""
-    token = session.scalar(
-        select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)).options(joinedload(ApiToken.user))
-    )
+    token = session.scalar(_TOKEN, {"secret_hash": hash_secret(secret)})
     if token is None:
         raise Unauthenticated("the API token is not known", slug="invalid-token")
     if token.revoked_at is not None:

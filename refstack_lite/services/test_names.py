@@ -7,12 +7,14 @@ id must never be handed out again.
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
 
-from sqlalchemy import Engine, event, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, TextClause, event, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from refstack_lite.models import TestName
@@ -42,24 +44,58 @@ def _remember(cache: dict[str, int], found: Iterable[tuple[str, int]]) -> None:
 def intern(session: Session, names: Collection[str]) -> dict[str, int]:
     """The id of every name in ``names``, inserting the new ones (safe against concurrent callers)."""
     cache = _cache(session)
+    if len(names) > 1:
+        try:  # every name known: one lookup per name at C speed (most uploads repeat known tests)
+            return dict(zip(names, itemgetter(*names)(cache), strict=True))
+        except KeyError:
+            pass
     ids = {name: cache[name] for name in names if name in cache}
     missing = sorted(set(names) - ids.keys())
     if not missing:
         return ids
-    committed = _select(session, missing)
+    statements = _SQLITE if session.get_bind().dialect.name == "sqlite" else _POSTGRESQL
+    connection = session.connection()
+    committed: dict[str, int] = dict(connection.execute(statements.select, {"names": json.dumps(missing)}).all())
     _remember(cache, committed.items())
     ids.update(committed)
     new = [name for name in missing if name not in committed]
     if new:
         # Sorted, so concurrent transactions take the unique-index locks in one order (no deadlock).
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        for start in range(0, len(new), _CHUNK):
-            chunk = new[start : start + _CHUNK]
-            session.execute(insert(TestName).on_conflict_do_nothing(), [{"name": name} for name in chunk])
-        mine = _select(session, new)
+        mine: dict[str, int] = dict(connection.execute(statements.insert, {"names": json.dumps(new)}).all())
         ids.update(mine)
         session.info.setdefault(_PENDING, []).append((cache, mine))
+        if len(mine) < len(new):  # another transaction committed some of them meanwhile
+            rest = [name for name in new if name not in mine]
+            ids.update(connection.execute(statements.select, {"names": json.dumps(rest)}).all())
     return ids
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """Set operations over a JSON array of names: whatever their number, one statement each."""
+
+    select: TextClause  # (name, id) of the names stored
+    insert: TextClause  # insert the names not stored, in the array's order; (name, id) of those inserted
+
+
+_SQLITE = _Statements(
+    text("SELECT t.name, t.id FROM json_each(:names) AS j JOIN test_names AS t ON t.name = j.value"),
+    # "WHERE true" tells SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join
+    text(
+        "INSERT INTO test_names (name) SELECT value FROM json_each(:names) WHERE true "
+        "ON CONFLICT DO NOTHING RETURNING name, id"
+    ),
+)
+_POSTGRESQL = _Statements(
+    text(
+        "SELECT t.name, t.id FROM json_array_elements_text(CAST(:names AS json)) AS j(name) "
+        "JOIN test_names AS t ON t.name = j.name"
+    ),
+    text(
+        "INSERT INTO test_names (name) SELECT name FROM json_array_elements_text(CAST(:names AS json)) AS j(name) "
+        "ORDER BY name ON CONFLICT DO NOTHING RETURNING name, id"
+    ),
+)
 
 
 @event.listens_for(Session, "after_commit")
@@ -88,12 +124,4 @@ def names_of(session: Session, ids: Sequence[int]) -> dict[int, str]:
     for start in range(0, len(unique), _CHUNK):
         chunk = unique[start : start + _CHUNK]
         found.update(session.execute(select(TestName.id, TestName.name).where(TestName.id.in_(chunk))).all())
-    return found
-
-
-def _select(session: Session, names: Sequence[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(names), _CHUNK):
-        chunk = names[start : start + _CHUNK]
-        found.update(session.execute(select(TestName.name, TestName.id).where(TestName.name.in_(chunk))).all())
     return found

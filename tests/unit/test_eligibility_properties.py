@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -174,3 +174,23 @@ def test_an_empty_run_is_never_eligible(interop_dir: Path) -> None:
         verdict = evaluate_plan(case.plan, DIGEST, Run.of([]))
         check(case, verdict, ([], [], []))
         assert not verdict.eligible, case.where
+
+
+def entry_by_entry(plan_: Plan) -> Plan:
+    """The same plan with every capability walked entry by entry (no set operations)."""
+    return replace(plan_, capabilities=tuple(replace(c, by_sets=False) for c in plan_.capabilities))
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes=run_shapes(CASES))
+def test_set_operations_report_exactly_what_the_entry_walk_reports(interop_dir: Path, shapes: list[RunShape]) -> None:
+    """Capabilities without aliases or repeated entries are evaluated with set operations; the
+    verdict, reports and counts are exactly those of the entry-by-entry walk."""
+    by_sets = 0
+    for case, shape in zip(all_cases(interop_dir), shapes, strict=True):
+        run = Run.of(*a_run(case, shape))
+        assert evaluate_plan(case.plan, DIGEST, run) == evaluate_plan(entry_by_entry(case.plan), DIGEST, run), (
+            case.where
+        )
+        by_sets += sum(c.by_sets for c in case.plan.capabilities)
+    assert by_sets > 0  # the real guidelines do take the set path

@@ -9,11 +9,12 @@ stores nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from refstack_lite import eligibility, guideline_registry, outcomes
 from refstack_lite.errors import Conflict
 from refstack_lite.models import (
+    Base,
     GuidelineRevision,
     Product,
     ProductVersion,
@@ -29,6 +31,7 @@ from refstack_lite.models import (
     SubmissionChallenge,
     SubmissionVerdict,
     Vendor,
+    new_id,
 )
 from refstack_lite.services import audit, submissions, test_names
 from refstack_lite.services.actors import Actor
@@ -126,90 +129,129 @@ def store(
     now: datetime,
     caller: Actor | None = None,
 ) -> Submission:
-    """Store ``incoming`` with its ``verdicts`` (from ``evaluate``).
+    """Store ``incoming`` with its ``verdicts`` (from ``evaluate``): one statement per table.
 
-    The returned submission has its vendor, key, revision and verdicts loaded, so a receipt
-    needs no further query. Raises ``Duplicate`` when the same owner stored the same results
-    already (its unique digests find them, also when a concurrent request stored them first) and
-    ``Conflict`` when the challenge was used meanwhile. ``caller`` reads the answer (``actor``
-    when None): a duplicate is named only if the caller may see it.
+    The answer is built from what is in hand, not read back: a transient ``Submission`` with its
+    vendor, key, revision and verdicts set, so a receipt needs no query. Raises ``Duplicate``
+    when the same owner stored the same results already (its unique digests find them, also when
+    a concurrent request stored them first) and ``Conflict`` when the challenge was used
+    meanwhile. ``caller`` reads the answer (``actor`` when None): a duplicate is named only if
+    the caller may see it.
     """
     caller = caller or actor
     owner = incoming.owner  # read now: a rollback below expires the vendor
+    connection = session.connection()
     if incoming.challenge is not None:
         _claim(session, caller, owner, incoming, now)
     ids = test_names.intern(session, [*incoming.passed, *incoming.failed, *incoming.skipped])
-    submission = Submission(
-        source=incoming.source,
-        vendor=incoming.vendor,
-        signing_key=incoming.key,
-        keyid=None if incoming.key is None else incoming.key.fingerprint,
-        signature=incoming.signature,
-        envelope_digest=incoming.envelope_digest,
-        payload_digest=incoming.payload_digest,
-        envelope=incoming.raw,
-        envelope_size=len(incoming.raw),
-        guideline_revision=incoming.revision,
-        target=incoming.target,
-        product_version=incoming.product_version,
-        cpid=incoming.cpid,
-        foreign_cpid=_foreign_cpid(session, incoming),
-        challenge_id=None if incoming.challenge is None else incoming.challenge.id,
-        submitted_by=None if actor.user is None else actor.user.id,
-        started_at=incoming.started_at,
-        finished_at=incoming.finished_at,
-        received_at=now,
-        public=incoming.public,
-        passed_count=len(incoming.passed),
-        failed_count=len(incoming.failed),
-        skipped_count=len(incoming.skipped),
-        passed=outcomes.pack(ids[name] for name in incoming.passed),
-        failed=outcomes.pack(ids[name] for name in incoming.failed),
-        skipped=outcomes.pack(ids[name] for name in incoming.skipped),
-        evidence_digest=incoming.evidence_digest,
-    )
-    session.add(submission)
+    row = _submission_row(incoming, ids, _foreign_cpid(session, incoming), actor, now)
     try:
-        session.flush()
+        connection.execute(_INSERT_SUBMISSION, row)
     except IntegrityError:
         # The owner holds these results already (stored before, or by a concurrent request).
         session.rollback()
         refuse_duplicate(session, caller, owner, incoming.envelope_digest, incoming.payload_digest)
         raise
-    rows = [
-        SubmissionVerdict(
-            submission_id=submission.id,
-            guideline_revision_id=revision.id,
-            guideline_revision=revision,
-            target=verdict.target,
-            eligible=verdict.eligible,
-            reason=verdict.reason,
-            report=verdict.summary_json(),
-        )
-        for revision, verdict in verdicts
-    ]
+    rows = [_verdict_row(row["id"], revision, verdict) for revision, verdict in verdicts]
     if rows:
-        # One statement for all of them; the unit of work would cost far more per row.
-        columns = ("submission_id", "guideline_revision_id", "target", "eligible", "reason", "report")
-        session.execute(insert(SubmissionVerdict), [{c: getattr(row, c) for c in columns} for row in rows])
-    # In the order the relationship loads them, so a receipt reads the same now and later.
-    set_committed_value(submission, "verdicts", sorted(rows, key=lambda r: (r.guideline_revision_id, r.target)))
+        connection.execute(_INSERT_VERDICTS, rows)
     audit.record(
         session,
         actor,
         "submission.receive",
         "submission",
-        submission.id,
+        row["id"],
         at=now,
-        vendor_id=submission.vendor_id,
+        vendor_id=owner,
         after={
-            "source": submission.source,
-            "digest": submission.envelope_digest,
-            "keyid": submission.keyid,
-            "foreign_cpid": submission.foreign_cpid,
+            "source": incoming.source,
+            "digest": incoming.envelope_digest,
+            "keyid": row["keyid"],
+            "foreign_cpid": row["foreign_cpid"],
             "eligible": sorted({f"{r.guideline.name}/{v.target}" for r, v in verdicts if v.eligible}),
         },
     )
+    return _answer(incoming, row, verdicts, rows)
+
+
+_INSERT_SUBMISSION = insert(Base.metadata.tables["submissions"])
+_INSERT_VERDICTS = insert(Base.metadata.tables["submission_verdicts"])
+
+
+def _submission_row(
+    incoming: Incoming, ids: Mapping[str, int], foreign_cpid: bool, actor: Actor, now: datetime
+) -> dict[str, Any]:
+    """The ``submissions`` row of ``incoming``; its outcomes packed as test-name ids."""
+    key = incoming.key
+    return {
+        "id": new_id(),
+        "source": incoming.source,
+        "vendor_id": incoming.owner,
+        "signing_key_id": None if key is None else key.id,
+        "keyid": None if key is None else key.fingerprint,
+        "signature": incoming.signature,
+        "envelope_digest": incoming.envelope_digest,
+        "payload_digest": incoming.payload_digest,
+        "envelope": incoming.raw,
+        "envelope_size": len(incoming.raw),
+        "guideline_revision_id": None if incoming.revision is None else incoming.revision.id,
+        "target": incoming.target,
+        "product_version_id": None if incoming.product_version is None else incoming.product_version.id,
+        "cpid": incoming.cpid,
+        "foreign_cpid": foreign_cpid,
+        "challenge_id": None if incoming.challenge is None else incoming.challenge.id,
+        "submitted_by": None if actor.user is None else actor.user.id,
+        "started_at": incoming.started_at,
+        "finished_at": incoming.finished_at,
+        "received_at": now,
+        "public": incoming.public,
+        "passed_count": len(incoming.passed),
+        "failed_count": len(incoming.failed),
+        "skipped_count": len(incoming.skipped),
+        "passed": outcomes.pack(_ids_of(ids, incoming.passed)),
+        "failed": outcomes.pack(_ids_of(ids, incoming.failed)),
+        "skipped": outcomes.pack(_ids_of(ids, incoming.skipped)),
+        "evidence_digest": incoming.evidence_digest,
+    }
+
+
+def _ids_of(ids: Mapping[str, int], names: Sequence[str]) -> list[int]:
+    return list(map(ids.__getitem__, names))
+
+
+def _verdict_row(submission_id: str, revision: GuidelineRevision, verdict: eligibility.Verdict) -> dict[str, Any]:
+    return {
+        "submission_id": submission_id,
+        "guideline_revision_id": revision.id,
+        "target": verdict.target,
+        "eligible": verdict.eligible,
+        "reason": verdict.reason,
+        "report": verdict.summary_json(),
+    }
+
+
+def _answer(
+    incoming: Incoming,
+    row: dict[str, Any],
+    verdicts: Sequence[tuple[GuidelineRevision, eligibility.Verdict]],
+    verdict_rows: Sequence[dict[str, Any]],
+) -> Submission:
+    """The stored submission as objects, for the receipt; never added to the session."""
+    submission = Submission(**row)
+    for name, value in (
+        ("vendor", incoming.vendor),
+        ("signing_key", incoming.key),
+        ("guideline_revision", incoming.revision),
+        ("product_version", incoming.product_version),
+    ):
+        set_committed_value(submission, name, value)
+    stored = []
+    for (revision, _), values in zip(verdicts, verdict_rows, strict=True):
+        verdict = SubmissionVerdict(**values)
+        set_committed_value(verdict, "guideline_revision", revision)
+        stored.append(verdict)
+    # In the order the relationship loads them, so a receipt reads the same now and later.
+    set_committed_value(submission, "verdicts", sorted(stored, key=lambda v: (v.guideline_revision_id, v.target)))
     return submission
 
 
@@ -225,16 +267,36 @@ def evaluate(
     ]
 
 
+_CHALLENGES = Base.metadata.tables["submission_challenges"]
+_CLAIM = (
+    update(_CHALLENGES)
+    .where(_CHALLENGES.c.id == bindparam("challenge_id"), _CHALLENGES.c.used_at.is_(None))
+    .values(used_at=bindparam("now"))
+)
+
+
+def version_by_cpid(session: Session, vendor_id: str, cpid: str) -> ProductVersion | None:
+    """The vendor's one product version with this cpid (None when it has none, or several), as
+    RefStack associated signed uploads."""
+    if not cpid:
+        return None
+    matches = session.scalars(_VENDORS_CPID, {"vendor_id": vendor_id, "cpid": cpid}).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+_VENDORS_CPID = (
+    select(ProductVersion)
+    .join(Product)
+    .where(Product.vendor_id == bindparam("vendor_id"), ProductVersion.cpid == bindparam("cpid"))
+    .limit(2)
+)
+
+
 def _claim(session: Session, caller: Actor, owner: str | None, incoming: Incoming, now: datetime) -> None:
     """Mark the challenge used; only one transaction can, whatever the timing."""
     assert incoming.challenge is not None
-    claimed = session.execute(
-        update(SubmissionChallenge)
-        .where(SubmissionChallenge.id == incoming.challenge.id, SubmissionChallenge.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    claimed = session.connection().execute(_CLAIM, {"challenge_id": incoming.challenge.id, "now": now})
+    if claimed.rowcount != 1:
         refuse_duplicate(session, caller, owner, incoming.envelope_digest, incoming.payload_digest)
         raise Conflict("the challenge these results carry was used by another submission", slug="challenge-used")
 
@@ -244,7 +306,17 @@ def _foreign_cpid(session: Session, incoming: Incoming) -> bool:
     an anonymous upload) has the cpid the results name."""
     if not incoming.cpid:
         return False
-    query = select(ProductVersion.id).join(Product).where(ProductVersion.cpid == incoming.cpid)
-    if incoming.owner is not None:
-        query = query.where(Product.vendor_id != incoming.owner)
-    return session.scalar(query.limit(1)) is not None
+    if incoming.owner is None:
+        return session.connection().execute(_CPID_ANYWHERE, {"cpid": incoming.cpid}).first() is not None
+    found = session.connection().execute(_CPID_ELSEWHERE, {"cpid": incoming.cpid, "owner": incoming.owner})
+    return found.first() is not None
+
+
+_VERSIONS, _PRODUCTS = Base.metadata.tables["product_versions"], Base.metadata.tables["products"]
+_CPID_ANYWHERE = select(_VERSIONS.c.id).where(_VERSIONS.c.cpid == bindparam("cpid")).limit(1)
+_CPID_ELSEWHERE = (
+    select(_VERSIONS.c.id)
+    .join(_PRODUCTS, _PRODUCTS.c.id == _VERSIONS.c.product_id)
+    .where(_VERSIONS.c.cpid == bindparam("cpid"), _PRODUCTS.c.vendor_id != bindparam("owner"))
+    .limit(1)
+)

@@ -27,6 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 import fastjsonschema
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -156,7 +157,19 @@ def check(raw: bytes, signature: str | None, public_key: str | None) -> Checked:
 
 
 def parse(raw: bytes) -> dict[str, Any]:
-    """The body as a document that follows ``SCHEMA`` and names each test once."""
+    """The body as a document that follows ``SCHEMA`` and names each test once.
+
+    A good body is read by orjson, several times faster than ``json``. Any other is read again
+    by ``json``, whose reading the checks and their messages follow: orjson refuses lone
+    surrogates and numbers beyond a double, which ``json`` reads, and reads an integer beyond 64
+    bits as a float.
+    """
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        document = None
+    if isinstance(document, dict) and fast_valid(document):
+        return document
     try:
         document = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from refstack_lite_client import keys
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from refstack_lite import guideline_registry
 from refstack_lite.db import begin_writing
 from refstack_lite.errors import Unauthenticated
-from refstack_lite.models import GuidelineRevision, Product, ProductVersion, SigningKey, Submission
+from refstack_lite.models import SigningKey, Submission
 from refstack_lite.services import signing_keys
 from refstack_lite.services.actors import Actor
 from refstack_lite.services.intake import store
@@ -62,35 +62,23 @@ def receive(session: Session, caller: Actor, checked: Checked, policy: Policy, n
         finished_at=now,
         public=key is None,
         cpid=checked.cpid,
-        product_version=None if key is None else _version_of(session, key.vendor_id, checked.cpid),
+        product_version=None if key is None else store.version_by_cpid(session, key.vendor_id, checked.cpid),
     )
     actor = Actor(None, label="refstack-client" if key is None else f"key:{key.fingerprint}")
-    verdicts = store.evaluate(session, incoming, accepted_revisions(session, policy.accepted_guidelines))
+    revisions = guideline_registry.accepted_revisions(session, policy.accepted_guidelines)
+    verdicts = store.evaluate(session, incoming, revisions)
     begin_writing(session)  # everything above only read: SQLite takes its write lock from here
     return store.store(session, actor, incoming, verdicts, now, caller=caller)
 
 
+# Built once: SQLAlchemy reuses their compiled form for every upload.
+_KEY = (
+    select(SigningKey).where(SigningKey.fingerprint == bindparam("fingerprint")).options(joinedload(SigningKey.vendor))
+)
+
+
 def _registered(session: Session, signer: keys.VendorKey) -> SigningKey:
-    key = session.scalar(
-        select(SigningKey).where(SigningKey.fingerprint == signer.fingerprint).options(joinedload(SigningKey.vendor))
-    )
+    key = session.scalar(_KEY, {"fingerprint": signer.fingerprint})
     if key is None:
         raise Unauthenticated(UNKNOWN_KEY, slug="unknown-key")
     return key
-
-
-def _version_of(session: Session, vendor_id: str, cpid: str) -> ProductVersion | None:
-    """The vendor's one product version with this cpid, as RefStack associated signed uploads."""
-    if not cpid:
-        return None
-    matches = session.scalars(
-        select(ProductVersion).join(Product).where(Product.vendor_id == vendor_id, ProductVersion.cpid == cpid).limit(2)
-    ).all()
-    return matches[0] if len(matches) == 1 else None
-
-
-def accepted_revisions(session: Session, window: int) -> list[GuidelineRevision]:
-    """The current revision of every guideline its program accepts now."""
-    revisions = guideline_registry.current_revisions(session)
-    accepted = guideline_registry.accepted_names(revisions, window)
-    return [r for r in revisions if r.guideline.name in accepted]

@@ -17,7 +17,7 @@ from typing import Any
 from refstack_lite_client import bundle, keys
 from refstack_lite_client.guideline import Guideline
 from refstack_lite_client.schemas import Problem
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from refstack_lite import guideline_registry
@@ -50,16 +50,7 @@ def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: dat
 
     def key_for(keyid: str) -> keys.VendorKey | None:
         """The key with this id if it belongs to one of the caller's vendors."""
-        key = session.scalar(
-            select(SigningKey)
-            .join(Membership, Membership.vendor_id == SigningKey.vendor_id)
-            .where(
-                SigningKey.fingerprint == keyid,
-                Membership.user_id == user.id,
-                Membership.accepted_at.is_not(None),
-            )
-            .options(joinedload(SigningKey.vendor))
-        )
+        key = session.scalar(_MEMBERS_KEY, {"keyid": keyid, "user_id": user.id})
         if key is None:
             return None
         found[keyid] = key
@@ -123,6 +114,31 @@ def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: dat
     return store.store(session, actor, incoming, verdicts, now)
 
 
+# The lookups of every intake, built once: SQLAlchemy then reuses their compiled form.
+_MEMBERS_KEY = (
+    select(SigningKey)
+    .join(Membership, Membership.vendor_id == SigningKey.vendor_id)
+    .where(
+        SigningKey.fingerprint == bindparam("keyid"),
+        Membership.user_id == bindparam("user_id"),
+        Membership.accepted_at.is_not(None),
+    )
+    .options(joinedload(SigningKey.vendor))
+)
+_SNAPSHOT = (
+    select(GuidelineRevision)
+    .join(GuidelineRow)
+    .where(GuidelineRow.name == bindparam("name"), GuidelineRevision.digest == bindparam("digest"))
+    .options(contains_eager(GuidelineRevision.guideline))
+)
+_VENDORS_VERSION = (
+    select(ProductVersion)
+    .join(Product)
+    .where(ProductVersion.id == bindparam("version_id"), Product.vendor_id == bindparam("vendor_id"))
+)
+_CHALLENGE = select(SubmissionChallenge).where(SubmissionChallenge.nonce == bindparam("nonce"))
+
+
 def _time(text: str) -> datetime:
     """An RFC 3339 UTC time the statement check has already accepted."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -131,12 +147,7 @@ def _time(text: str) -> datetime:
 def _guideline(session: Session, named: dict[str, str]) -> tuple[GuidelineRevision, Guideline]:
     """The snapshot the results were run against: this guideline's revision with this digest."""
     digest = named["digest"].removeprefix("sha256:")
-    revision = session.scalar(
-        select(GuidelineRevision)
-        .join(GuidelineRow)
-        .where(GuidelineRow.name == named["id"], GuidelineRevision.digest == digest)
-        .options(contains_eager(GuidelineRevision.guideline))
-    )
+    revision = session.scalar(_SNAPSHOT, {"name": named["id"], "digest": digest})
     if revision is None:
         raise InvalidInput(
             f"no guideline {named['id']!r} with digest {named['digest']} is known here",
@@ -151,15 +162,8 @@ def _product_version(
 ) -> ProductVersion | None:
     """The vendor's product version the results name, or the one whose cpid they carry."""
     if version_id is None:
-        if cpid is None:
-            return None
-        matches = session.scalars(
-            select(ProductVersion).join(Product).where(Product.vendor_id == vendor_id, ProductVersion.cpid == cpid)
-        ).all()
-        return matches[0] if len(matches) == 1 else None
-    version = session.scalar(
-        select(ProductVersion).join(Product).where(ProductVersion.id == version_id, Product.vendor_id == vendor_id)
-    )
+        return None if cpid is None else store.version_by_cpid(session, vendor_id, cpid)
+    version = session.scalar(_VENDORS_VERSION, {"version_id": version_id, "vendor_id": vendor_id})
     if version is None:
         raise InvalidInput(
             f"the signing key's vendor has no product version {version_id!r}",
@@ -195,7 +199,7 @@ def _challenge(
             [Problem(where, "this server accepts only challenged results")],
             slug="challenge-required",
         )
-    challenge = session.scalar(select(SubmissionChallenge).where(SubmissionChallenge.nonce == nonce))
+    challenge = session.scalar(_CHALLENGE, {"nonce": nonce})
     if challenge is None or challenge.vendor_id != vendor_id:
         raise InvalidInput(
             "the challenge the results carry was not issued to the signing key's vendor",
