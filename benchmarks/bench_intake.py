@@ -84,6 +84,7 @@ from intake_kit import (
     http_api,
     new_signers,
     postgres_cpu,
+    prepare,
     ready_database,
     stored_submissions,
     tempest_tests,
@@ -406,7 +407,7 @@ def one_run(
     ``ceiling_`` figures); None when the server has no v1 endpoint."""
     pg_name = None if db_url.startswith("sqlite") else make_url(db_url).database
     env = {**env, "REFSTACK_LITE_DATABASE_URL": db_url}
-    stored = stored_submissions(db_url) if args.preseed else None
+    stored = stored_submissions(db_url) if args.preseed or args.seeded else None
     with contextlib.ExitStack() as stack:
         intake = stack.enter_context(serving(args, env, tmp, tag, bare=False))
         if kind != "v2" and not has_v1(intake.port):
@@ -478,7 +479,10 @@ def bench_database(
     if args.unchallenged:
         env["REFSTACK_LITE_ACCEPT_UNCHALLENGED"] = "true"
     kept = None
-    if args.preseed:
+    if args.seeded:  # a database seeded before (seed_submissions.py): used as it is
+        assert url is not None
+        kept = (url, prepare(url, env, args.interop_dir, f"bench-{secrets.token_hex(4)}"))
+    elif args.preseed:
         t0 = time.monotonic()
         kept = ready_database(url, tmp, f"{db}-preseeded", env, args.interop_dir, args.preseed)
         args.preseed_s[db] = round(time.monotonic() - t0, 1)
@@ -650,6 +654,12 @@ def main() -> int:
     ap.add_argument("--unchallenged", action="store_true", help="server accepts v2 without challenges; send none")
     ap.add_argument("--new-names", action="store_true", help="every upload names 1,500 tests the server has never seen")
     ap.add_argument(
+        "--seeded",
+        action="store_true",
+        help="measure the --postgres-url database as it is (seeded before by seed_submissions.py): "
+        "nothing dropped, nothing seeded; needs --no-sqlite",
+    )
+    ap.add_argument(
         "--preseed",
         type=int,
         default=0,
@@ -673,6 +683,8 @@ def main() -> int:
         ap.error("--bundles 1-5,000, --warmup 0-200, --runs 1-10")
     if not 1 <= args.threads <= 64 or (args.threads > 1 and args.worker_class != "gthread"):
         ap.error("--threads 1-64, more than 1 only with --worker-class gthread (gunicorn would switch silently)")
+    if args.seeded and not (args.postgres_url and args.no_sqlite and not args.preseed):
+        ap.error("--seeded measures the --postgres-url database alone: add --no-sqlite, drop --preseed")
     if not 0 <= args.preseed <= 1_000_000:
         ap.error("--preseed 0-1,000,000")
     if not (args.interop_dir / f"{GUIDELINE}.json").is_file():

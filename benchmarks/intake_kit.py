@@ -279,12 +279,12 @@ def fresh_database(url: str | None, tmp: str, tag: str) -> str:
     return url
 
 
-def prepare(url: str, env: dict[str, str], interop: Path) -> str:
+def prepare(url: str, env: dict[str, str], interop: Path, user: str = "bench") -> str:
     """Migrate, import every guideline, create the benchmark's user; its token."""
     env = {**env, "REFSTACK_LITE_DATABASE_URL": url}
     run_cli(["db", "upgrade"], env)
     run_cli(["guidelines", "import", str(interop)], env)
-    return run_cli(["users", "create", "bench", "--email", "bench@example.org"], env).strip().splitlines()[-1]
+    return run_cli(["users", "create", user, "--email", f"{user}@example.org"], env).strip().splitlines()[-1]
 
 
 def ready_database(

@@ -14,4 +14,5 @@ exec gunicorn \
   --workers "${WEB_CONCURRENCY:-2}" \
   --forwarded-allow-ips '' \
   --access-logfile - \
+  --config python:refstack_lite.gunicorn_config \
   "refstack_lite.app:create_app()"
