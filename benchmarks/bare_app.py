@@ -1,4 +1,5 @@
-"""The machine's ceiling for an upload: a bare Flask app that reads the body and answers 201.
+"""The machine's ceiling for an upload: a bare Flask app that reads the body and answers 201;
+and for a read: ``GET /bytes/<n>`` answers n bytes of JSON (``bench_reads.py``).
 
 ``bench_intake.py`` serves it with the same gunicorn command line as ``scripts/entrypoint.sh``
 (``gunicorn ... "bare_app:app"``, this folder on ``PYTHONPATH``) and sends it the same uploads as
@@ -35,6 +36,18 @@ def _received() -> tuple[Response, int]:
 
 for _path in PATHS:
     app.add_url_rule(_path, f"receive{_path}", _received, methods=["POST"])
+
+
+_SIZED: dict[int, bytes] = {}
+
+
+@app.get("/bytes/<int:size>")
+def sized(size: int) -> Response:
+    """A JSON answer of ``size`` bytes, built once: what serving a read's answer costs, and nothing else."""
+    body = _SIZED.get(size)
+    if body is None:
+        body = _SIZED[size] = b'"' + b"x" * max(0, size - 3) + b'"\n'
+    return Response(body, mimetype="application/json")
 
 
 @app.get("/healthz")

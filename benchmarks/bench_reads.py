@@ -11,8 +11,9 @@ The database given (``--database-url``, seeded already) is served by ``scripts/e
 (which runs ``refstack-lite db upgrade``; gunicorn, ``--workers`` sync workers) on a free
 127.0.0.1 port; tokens come from ``refstack-lite users token`` for the seed's ``seed-member``
 (member of one vendor) and ``seed-admin`` (foundation admin). A second gunicorn with the same
-options serves a bare Flask app whose one route answers a prebuilt body of a given size: the
-same request's ceiling on this machine, measured in the same run right after each endpoint.
+command line (``bench_intake.bare_entrypoint``) serves ``bare_app.py``, whose ``/bytes/<n>``
+answers a prebuilt body of n bytes: the same request's ceiling on this machine, measured in the
+same run right after each endpoint (the idle server of the two uses no CPU meanwhile).
 
 Every answer must be a 200 of the first answer's length (wrk counts the others). Server CPU is
 user + system time from /proc: the gunicorn tree ("app") and, for PostgreSQL, its shared
@@ -37,7 +38,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from bench_guideline_tests import (
     wait_quiet,
     wait_ready,
 )
+from bench_intake import bare_entrypoint
 from intake_kit import postgres_cpu
 from sqlalchemy.engine import make_url
 
@@ -66,63 +67,6 @@ class Endpoint:
     path: str
     token: str | None
     goal: str  # key of GOALS
-
-
-# --------------------------------------------------------------------------- the bare ceiling
-
-
-def bare_app() -> Any:
-    """Answers ``GET /bytes/<n>`` with n bytes of JSON, built once: the cost of serving a body of
-    that size under the same gunicorn, and nothing else."""
-    from flask import Flask, Response
-
-    app = Flask("bare")
-    bodies: dict[int, bytes] = {}
-
-    @app.get("/bytes/<int:size>")
-    def answer(size: int) -> Response:
-        body = bodies.get(size)
-        if body is None:
-            body = bodies[size] = b'"' + b"x" * max(0, size - 3) + b'"\n'
-        return Response(body, mimetype="application/json")
-
-    return app
-
-
-@contextmanager
-def bare_server(env: dict[str, str], port: int, workers: int, log: Path) -> Any:
-    """gunicorn with the options of scripts/entrypoint.sh, serving ``bare_app``."""
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "--bind",
-                f"{HOST}:{port}",
-                "--workers",
-                str(workers),
-                "--forwarded-allow-ips",
-                "",
-                "--access-logfile",
-                "-",
-                "--chdir",
-                str(Path(__file__).resolve().parent),
-                "bench_reads:bare_app()",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 # --------------------------------------------------------------------------- measuring
@@ -271,9 +215,15 @@ def main() -> int:
         }
         lua = Path(tmp) / "check.lua"
         lua.write_text(WRK_SCRIPT)
+        here = str(Path(__file__).resolve().parent)
+        bare_env = {
+            **env,
+            "REFSTACK_LITE_BIND": f"{HOST}:{bare_port}",
+            "PYTHONPATH": here + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
+        }
         with (
             server(env, Path(tmp) / "app.log") as proc,
-            bare_server(env, bare_port, args.workers, Path(tmp) / "bare.log") as bare,
+            server(bare_env, Path(tmp) / "bare.log", bare_entrypoint(tmp)) as bare,
         ):
             base, bare_base = f"http://{HOST}:{port}", f"http://{HOST}:{bare_port}"
             wait_ready(proc, base, Path(tmp) / "app.log")  # after the server's own db upgrade
@@ -288,12 +238,7 @@ def main() -> int:
             if args.only:
                 wanted = set(args.only.split(","))
                 endpoints = [e for e in endpoints if e.label in wanted]
-            for _ in range(100):
-                try:
-                    fetch(f"{bare_base}/bytes/10", None)
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_ready(bare, bare_base, Path(tmp) / "bare.log")
             rows = []
             for e in endpoints:
                 size = len(fetch(base + e.path, e.token))

@@ -9,7 +9,7 @@ from flask import Flask, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from refstack_lite import __version__, db, request_origin, security_headers
+from refstack_lite import __version__, db, json_answers, request_origin, security_headers
 from refstack_lite.api import (
     auth,
     bodies,
@@ -39,9 +39,9 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     """Build the app from ``env`` (default: the process environment); raises ``ConfigError``."""
     settings = Settings.from_env(env)
     app = Flask(__name__, instance_relative_config=True)
+    app.json = json_answers.OrjsonProvider(app)
     app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings)
     app.wsgi_app = request_origin.wrap(app.wsgi_app, settings)  # type: ignore[method-assign,assignment]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     # A doubled slash must not be redirected: /v1/guidelines//etc/x is an unknown guideline (404).
     app.url_map.merge_slashes = False
     url = settings.database_url

@@ -76,12 +76,11 @@ def submission_json(
 ) -> dict[str, Any]:
     """The receipt: what was received, from whom, and the verdict for every target evaluated.
     ``internals`` for the vendor's members and the foundation, ``foundation`` for it alone."""
-    links = {
-        "self": url_for("v2_submissions.get_submission", submission_id=submission.id),
-        "envelope": url_for("v2_submissions.get_envelope", submission_id=submission.id),
-    }
+    own = url_for("v2_submissions.get_submission", submission_id=submission.id)
+    # the routes of its envelope and evidence lie under it (one url_for per submission of a page)
+    links = {"self": own, "envelope": f"{own}/envelope"}
     if submission.evidence_digest is not None:
-        links["evidence"] = url_for("v2_submissions.get_evidence", submission_id=submission.id)
+        links["evidence"] = f"{own}/evidence"
     return {
         "id": submission.id,
         "source": submission.source,
