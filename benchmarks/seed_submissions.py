@@ -465,7 +465,8 @@ def seed(url: str, interop: Path, count: int, vendor_count: int, batch: int) -> 
     app = create_app({"REFSTACK_LITE_DATABASE_URL": url, "REFSTACK_LITE_ENV": "development"})
     engine = engine_of(app)
     try:
-        return _seed(app, Session(engine, expire_on_commit=False), interop, count, vendor_count, batch)
+        with Session(engine, expire_on_commit=False) as session:  # closed, so dispose() finds its connection
+            return _seed(app, session, interop, count, vendor_count, batch)
     finally:
         engine.dispose()
 
