@@ -4,6 +4,7 @@ listing every problem at once."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -240,6 +241,11 @@ def parse_time(value: str, path: str) -> datetime:
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def digest_base64(digest: str) -> str:
+    """A ``sha256:<hex>`` digest as the base64 of its bytes, as HTTP's digest headers carry it."""
+    return base64.b64encode(bytes.fromhex(digest.removeprefix("sha256:"))).decode("ascii")
 
 
 def refuse_unusable_text() -> None:

@@ -6,7 +6,6 @@ No token is read: every answer is the same for every caller, so caches may share
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from refstack_lite import public_caching
-from refstack_lite.api.bodies import iso
+from refstack_lite.api.bodies import digest_base64, iso
 from refstack_lite.api.openapi.operations import NONE, Answer, answer, operation, query_param
 from refstack_lite.certification.programs import Program
 from refstack_lite.config import Settings
@@ -206,12 +205,8 @@ def get_envelope(certification_id: str) -> Response:
     found = certifications.envelope(get_session(), certification_id)
     response = Response(found.content, mimetype=found.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{certification_id}.dsse.json"'
-    response.headers["Content-Digest"] = "sha-256=:" + _b64(found.digest) + ":"
+    response.headers["Content-Digest"] = "sha-256=:" + digest_base64(found.digest) + ":"
     return public_caching.conditional(response, None, max_age=public_caching.IMMUTABLE_MAX_AGE, immutable=True)
-
-
-def _b64(digest: str) -> str:
-    return base64.b64encode(bytes.fromhex(digest.removeprefix("sha256:"))).decode("ascii")
 
 
 @bp.get("/vendors/<vendor_id>")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +12,7 @@ from refstack_lite_client.submissions import evidence_type
 from sqlalchemy import Row
 
 from refstack_lite.api.auth import current_actor
-from refstack_lite.api.bodies import iso, parse_time
+from refstack_lite.api.bodies import digest_base64, iso, parse_time
 from refstack_lite.api.openapi.builders import TIME
 from refstack_lite.api.openapi.operations import (
     OPTIONAL,
@@ -258,14 +257,10 @@ def get_envelope(submission_id: str) -> Response:
         )
     kind = "application/vnd.dsse.envelope.v1+json" if submission.source == "v2" else "application/json"
     response = Response(submissions.envelope(session, submission), mimetype=kind)
-    response.headers["Digest"] = "sha-256=" + _b64_digest(submission.envelope_digest)
+    response.headers["Digest"] = "sha-256=" + digest_base64(submission.envelope_digest)
     if submission.signature is not None:
         response.headers["X-Signature"] = submission.signature
     return response
-
-
-def _b64_digest(digest: str) -> str:
-    return base64.b64encode(bytes.fromhex(digest.removeprefix("sha256:"))).decode("ascii")
 
 
 @bp.put("/<submission_id>/evidence")
@@ -325,5 +320,5 @@ def get_evidence(submission_id: str) -> Response:
         raise NotFound(f"submission {submission_id} has no evidence uploaded", slug="no-evidence")
     # a subunit v1 stream (text, from older runners) is evidence too, but not of the v2 type
     response = Response(evidence.content, mimetype=evidence_type(evidence.content))
-    response.headers["Digest"] = "sha-256=" + _b64_digest(evidence.digest)
+    response.headers["Digest"] = "sha-256=" + digest_base64(evidence.digest)
     return response
