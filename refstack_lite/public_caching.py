@@ -17,6 +17,9 @@ from flask import Response, request
 # Statuses change when a fact does (a revocation, a guideline import): shared caches keep an
 # answer a minute, then ask again, mostly for a 304.
 DIRECTORY_MAX_AGE = 60
+# People's pages: a cache keeps a copy but asks each time (mostly a 304), so a reader sees a
+# revocation at once and not a minute later.
+REVALIDATE = 0
 # A signed envelope's bytes never change.
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 # HTTP dates count whole seconds: a change later in the second of the last one would look
@@ -32,7 +35,10 @@ def conditional(
     if last_modified is not None and datetime.now(UTC) - last_modified >= SETTLED:
         response.last_modified = last_modified
     response.cache_control.public = True
-    response.cache_control.max_age = max_age
+    if max_age == REVALIDATE:
+        response.cache_control.no_cache = True
+    else:
+        response.cache_control.max_age = max_age
     if immutable:
         response.cache_control.immutable = True
     response.make_conditional(request)  # changes ``response`` itself (a 304 loses its body)

@@ -41,8 +41,6 @@ CACHE_HEADERS: dict[str, Any] = {
     "Cache-Control": {"description": "public, with a max-age", "schema": {"type": "string"}},
 }
 NOT_MODIFIED = Answer(304, {"description": "the copy the conditional GET names is still current; no body"})
-# the directory's own pages come later: an entry links to the certification's JSON until then
-ENTRY_LINK_TYPE = "application/json"
 
 
 def _programs() -> dict[str, Program]:
@@ -56,6 +54,10 @@ def _cached(response: Response, **options: Any) -> Response:
 
 def _certification_url(c: values.Certification) -> str:
     return url_for("v2_directory.get_certification", certification_id=c.id, _external=True)
+
+
+def _certification_page(c: values.Certification) -> str:
+    return url_for("pages.certification", certification_id=c.id, _external=True)
 
 
 def named_json(named: values.Named, endpoint: str, key: str) -> dict[str, Any]:
@@ -285,8 +287,8 @@ def get_feed() -> Response:
         feed_url=url_for("v2_directory.get_feed", _external=True),
         site_url=request.host_url,
         updated=updated or datetime.fromtimestamp(0, UTC),
-        url_of=_certification_url,
-        entry_link_type=ENTRY_LINK_TYPE,
+        page_of=_certification_page,
+        data_of=_certification_url,
         feed_id=f"tag:{host},2026:refstack-lite/certifications",
     )
     return public_caching.conditional(Response(document, mimetype="application/atom+xml"), changed)

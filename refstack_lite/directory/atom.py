@@ -39,13 +39,15 @@ def render(
     feed_url: str,
     site_url: str,
     updated: datetime,
-    url_of: Callable[[Certification], str],
+    page_of: Callable[[Certification], str],
+    data_of: Callable[[Certification], str],
     feed_id: str,
-    entry_link_type: str = "text/html",
 ) -> bytes:
     """The Atom document; ``updated`` is the newest event's time, or when the directory last
     changed when there is none. Entry ids are tag URIs of the certification and the event, so
-    a reader shows each event once."""
+    a reader shows each event once. Each entry links to the certification's page (``page_of``),
+    which a feed reader opens, and to its JSON (``data_of``), for programs: two alternates of
+    different types, as RFC 4287 §4.2.7.2 allows."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _sub(feed, "id", feed_id)
@@ -65,7 +67,8 @@ def render(
             f"{c.vendor.name} {c.product.name} {c.version}: {TITLES[event.kind]} ({c.program_name}, {c.guideline})",
         )
         _sub(entry, "updated", _time(event.at))
-        _sub(entry, "link", rel="alternate", type=entry_link_type, href=url_of(c))
+        _sub(entry, "link", rel="alternate", type="text/html", href=page_of(c))
+        _sub(entry, "link", rel="alternate", type="application/json", href=data_of(c))
         _sub(entry, "category", term=event.kind)
         summary = f"{c.program_name} under guideline {c.guideline}: {TITLES[event.kind]} at {_time(event.at)}."
         if event.reasons:

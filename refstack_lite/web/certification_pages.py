@@ -10,6 +10,7 @@ from flask import Response, render_template, url_for
 from refstack_lite.db import get_session
 from refstack_lite.directory import certifications, lookups
 from refstack_lite.web.blueprint import bp
+from refstack_lite.web.cached_pages import immutable_file, public_page
 from refstack_lite.web.directory_pages import programs_now
 
 
@@ -28,6 +29,7 @@ def verify_command(certification_id: str) -> str:
 
 
 @bp.get("/certifications/<certification_id>")
+@public_page
 def certification(certification_id: str) -> str:
     detail = certifications.detail(get_session(), programs_now(), certification_id)
     return render_template(
@@ -44,7 +46,7 @@ def certification(certification_id: str) -> str:
 def _attachment(body: bytes, media_type: str, filename: str) -> Response:
     response = Response(body, mimetype=media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return immutable_file(response)
 
 
 @bp.get("/certifications/<certification_id>/envelope.dsse.json")

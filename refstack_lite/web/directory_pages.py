@@ -20,6 +20,7 @@ from refstack_lite.db import get_session
 from refstack_lite.directory import catalog, certifications, lookups, search, values
 from refstack_lite.web import badges
 from refstack_lite.web.blueprint import bp
+from refstack_lite.web.cached_pages import public_page
 
 LATEST_ON_HOME = 10
 SORT_LABELS = {
@@ -63,6 +64,7 @@ def _without_page(args: Mapping[str, str]) -> dict[str, Any]:
 
 
 @bp.get("/")
+@public_page
 def home() -> str:
     programs = programs_now()
     latest = certifications.latest(get_session(), programs, LATEST_ON_HOME)
@@ -70,6 +72,7 @@ def home() -> str:
 
 
 @bp.get("/directory")
+@public_page
 def directory() -> str:
     args = _filled(request.args.to_dict(flat=True))
     query = search.parse(args)
@@ -97,6 +100,7 @@ def directory() -> str:
 
 
 @bp.get("/vendors/<vendor_id>")
+@public_page
 def vendor(vendor_id: str) -> str:
     programs = programs_now()
     found = catalog.vendor(get_session(), programs, vendor_id)
@@ -129,6 +133,7 @@ def product_badges(found: values.Product) -> list[ProductBadge]:
 
 
 @bp.get("/products/<product_id>")
+@public_page
 def product(product_id: str) -> str:
     found = catalog.product(get_session(), programs_now(), product_id)
     return render_template("product.html", product=found, badges=product_badges(found))

@@ -11,6 +11,7 @@ from refstack_lite.config import Settings
 from refstack_lite.db import get_session
 from refstack_lite.models import GuidelineRevision
 from refstack_lite.web.blueprint import bp
+from refstack_lite.web.cached_pages import public_page
 
 
 def _accepted(revisions: list[GuidelineRevision]) -> set[str]:
@@ -19,6 +20,7 @@ def _accepted(revisions: list[GuidelineRevision]) -> set[str]:
 
 
 @bp.get("/guidelines")
+@public_page
 def guideline_list() -> str:
     revisions = registry.current_revisions(get_session())
     families: dict[str, list[GuidelineRevision]] = {}
@@ -30,6 +32,7 @@ def guideline_list() -> str:
 
 
 @bp.get("/guidelines/<name>")
+@public_page
 def guideline_detail(name: str) -> str:
     session = get_session()
     revision = registry.current_revision(session, name)

@@ -4,6 +4,7 @@ cloud ids, people's names and emails), with the strings that must never leak."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -11,10 +12,11 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from flask import Flask
 from flask.testing import FlaskClient
 
+from refstack_lite import public_caching
 from refstack_lite.db import get_session
 from refstack_lite.models import CertificationRecord, CertificationRequest, Submission, User
 from refstack_lite.models import Vendor as VendorRow
-from tests.functional.api_helpers import make_official, new_product, new_vendor, ok
+from tests.functional.api_helpers import make_official, new_product, new_vendor, ok, unchanged
 from tests.functional.certification_helpers import World, certification_world
 from tests.functional.submission_helpers import Vendor, register_key
 from tests.identity import bearer, make_user
@@ -169,3 +171,39 @@ def _private_strings(
             if record.id in directory.private_certifications.values():
                 private[f"digest behind private certification {record.id}"] = record.submission_digest
     return private
+
+
+def assert_answered_304_while_current(app: Flask, client: FlaskClient, url: str) -> tuple[str, str]:
+    """A public answer's validators and caching rules, and a 304 (changing nothing) for a
+    conditional GET that names it; its (ETag, Last-Modified)."""
+    time.sleep(public_caching.SETTLED.total_seconds())  # the last change is then a validator
+    first = client.get(url)
+    assert first.status_code == 200
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert first.cache_control.public
+    if first.mimetype == "text/html":  # a page: kept, but asked again at each visit
+        assert first.cache_control.no_cache
+    else:
+        assert (first.cache_control.max_age or 0) >= public_caching.DIRECTORY_MAX_AGE
+    with unchanged(app):
+        by_etag = client.get(url, headers={"If-None-Match": etag})
+        by_date = client.get(url, headers={"If-Modified-Since": modified})
+    for answer in (by_etag, by_date):
+        assert (answer.status_code, answer.get_data()) == (304, b"")
+        assert answer.headers["ETag"] == etag
+    assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    return etag, modified
+
+
+def assert_cached_until_a_change(app: Flask, directory: Directory, url: str) -> None:
+    """``assert_answered_304_while_current``; then, once the active certification is revoked,
+    the answer is new by both validators."""
+    client = directory.client
+    etag, modified = assert_answered_304_while_current(app, client, url)
+    revoke = f"/v2/certifications/{directory.certifications['active']}/revoke"
+    ok(client.post(revoke, json={"reason": "changed"}, headers=bearer(directory.world.reviewer)))
+    after = client.get(url, headers={"If-None-Match": etag})
+    assert after.status_code == 200
+    assert after.headers["ETag"] != etag
+    time.sleep(public_caching.SETTLED.total_seconds())
+    assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 200

@@ -9,9 +9,9 @@ import csv
 import hashlib
 import io
 import json
-import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -21,8 +21,15 @@ from flask.testing import FlaskClient
 from refstack_lite import public_caching
 from refstack_lite.directory import badges
 from refstack_lite.directory.csv_export import neutralised
-from tests.functional.api_helpers import assert_problem, ok, refused, unchanged
-from tests.functional.directory_helpers import HOSTILE_PRODUCT, HOSTILE_VENDOR, LOOKALIKE_VENDOR, Directory, build
+from tests.functional.api_helpers import assert_problem, ok, refused
+from tests.functional.directory_helpers import (
+    HOSTILE_PRODUCT,
+    HOSTILE_VENDOR,
+    LOOKALIKE_VENDOR,
+    Directory,
+    assert_cached_until_a_change,
+    build,
+)
 from tests.identity import bearer
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -173,7 +180,6 @@ def test_vendor_and_product(directory: Directory) -> None:
     ],
 )
 def test_conditional_gets_are_answered_304_until_something_changes(app: Flask, directory: Directory, path: str) -> None:
-    client = directory.client
     ids = {
         "active": directory.certifications["active"],
         "acme": directory.public_vendor_ids["acme"],
@@ -183,27 +189,7 @@ def test_conditional_gets_are_answered_304_until_something_changes(app: Flask, d
         url = f"/badges/{ids['acme']}/{ids['acme_product']}/powered-platform.svg"
     else:
         url = BASE + path.format(**ids)
-    time.sleep(public_caching.SETTLED.total_seconds())  # the last change is then a validator
-    first = client.get(url)
-    assert first.status_code == 200
-    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
-    assert "public" in first.headers["Cache-Control"]
-    assert "max-age=" in first.headers["Cache-Control"]
-    with unchanged(app):
-        by_etag = client.get(url, headers={"If-None-Match": etag})
-        by_date = client.get(url, headers={"If-Modified-Since": modified})
-    for answer in (by_etag, by_date):
-        assert (answer.status_code, answer.get_data()) == (304, b"")
-        assert answer.headers["ETag"] == etag
-    assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
-
-    revoke = f"/v2/certifications/{ids['active']}/revoke"
-    ok(client.post(revoke, json={"reason": "changed"}, headers=bearer(directory.world.reviewer)))
-    after = client.get(url, headers={"If-None-Match": etag})
-    assert after.status_code == 200
-    assert after.headers["ETag"] != etag
-    time.sleep(public_caching.SETTLED.total_seconds())
-    assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 200
+    assert_cached_until_a_change(app, directory, url)
 
 
 # --- CSV, Atom, badges ----------------------------------------------------------------------------
@@ -253,8 +239,19 @@ def test_the_atom_feed(directory: Directory) -> None:
     ids = [e.find(f"{ATOM}id").text for e in entries]  # type: ignore[union-attr]
     assert len(ids) == len(set(ids))
     for entry in entries:
-        for tag in ("id", "title", "updated", "link"):
+        for tag in ("id", "title", "updated"):
             assert entry.find(f"{ATOM}{tag}") is not None
+        # a reader opens the certification's page; a program follows its JSON
+        links = {link.get("type"): link.get("href") or "" for link in entry.findall(f"{ATOM}link[@rel='alternate']")}
+        assert set(links) == {"text/html", "application/json"}
+        certification_id = (entry.find(f"{ATOM}id").text or "").split(":")[-2]  # type: ignore[union-attr]
+        page = directory.client.get(urlsplit(links["text/html"]).path)
+        assert page.status_code == 200
+        assert page.mimetype == "text/html"
+        assert urlsplit(links["text/html"]).path == f"/certifications/{certification_id}"
+        data = directory.client.get(urlsplit(links["application/json"]).path)
+        assert data.status_code == 200
+        assert data.get_json()["id"] == certification_id
     titles = [e.find(f"{ATOM}title").text or "" for e in entries]  # type: ignore[union-attr]
     assert any(HOSTILE_VENDOR in t and HOSTILE_PRODUCT in t for t in titles)  # kept as text
     assert b"<script>" not in response.get_data()

@@ -17,7 +17,15 @@ from sqlalchemy import event
 
 from refstack_lite.db import engine_of
 from tests.functional.api_helpers import unchanged
-from tests.functional.directory_helpers import HOSTILE_PRODUCT, HOSTILE_VENDOR, LOOKALIKE_VENDOR, Directory, build
+from tests.functional.directory_helpers import (
+    HOSTILE_PRODUCT,
+    HOSTILE_VENDOR,
+    LOOKALIKE_VENDOR,
+    Directory,
+    assert_answered_304_while_current,
+    assert_cached_until_a_change,
+    build,
+)
 
 
 @pytest.fixture
@@ -320,3 +328,34 @@ def test_the_directory_links_its_search_as_csv_and_json(directory: Directory) ->
     assert [c["id"] for c in listed.get_json()["items"]] == [directory.certifications["revoked"]]
     assert 'type="application/atom+xml"' in html
     assert client.get("/v2/directory/feed.atom").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/directory?q=acme", "/vendors/{acme}", "/products/{acme_product}", "/certifications/{active}"],
+)
+def test_pages_are_answered_304_until_something_changes(app: Flask, directory: Directory, path: str) -> None:
+    url = path.format(
+        active=directory.certifications["active"],
+        acme=directory.public_vendor_ids["acme"],
+        acme_product=directory.public_product_ids["acme"],
+    )
+    assert_cached_until_a_change(app, directory, url)
+
+
+@pytest.mark.parametrize("path", ["/guidelines", "/guidelines/2020.06?target=platform"])
+def test_guideline_pages_are_answered_304_while_current(app: Flask, directory: Directory, path: str) -> None:
+    assert_answered_304_while_current(app, directory.client, path)
+
+
+@pytest.mark.parametrize("file", ["envelope.dsse.json", "signer.pub"])
+def test_a_certifications_files_are_cached_as_immutable(app: Flask, directory: Directory, file: str) -> None:
+    url = f"/certifications/{directory.certifications['active']}/{file}"
+    first = directory.client.get(url)
+    assert first.status_code == 200
+    assert first.cache_control.immutable
+    assert first.cache_control.public
+    assert first.cache_control.max_age == 365 * 24 * 3600
+    with unchanged(app):
+        again = directory.client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert (again.status_code, again.get_data()) == (304, b"")
