@@ -35,6 +35,7 @@ computed on the server and failing closed:
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
@@ -79,7 +80,15 @@ class CapabilityReport:
         return {**self.summary_json(), "passed": list(self.passed)}
 
     def summary_json(self) -> dict[str, Any]:
-        """``to_json`` with the passed names replaced by their count: what a stored report keeps."""
+        """``to_json`` with the passed names replaced by their count: what a stored report keeps.
+
+        Built once per report and shared (read it, never change it): the report of a capability
+        passed whole is itself built once per plan (``PlannedCapability.whole``), so most of a
+        verdict's summary costs nothing after the first run."""
+        return self._summary
+
+    @functools.cached_property
+    def _summary(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "status": self.status,
@@ -225,16 +234,17 @@ class PlannedCapability:
     status: str
     tests: tuple[Test, ...]
     names: frozenset[str]  # the tests' own names: a run that passed them all needs no more look
-    sorted_names: tuple[str, ...]  # each once, sorted: the report's ``passed`` when all passed
     flagged: frozenset[str]  # the flagged tests' names
     by_sets: bool  # no aliases and no name listed twice: set operations tell every outcome
+    whole: CapabilityReport  # the report of a run that passed every test (each name once, sorted)
 
 
 def _planned(name: str, status: str, tests: tuple[Test, ...]) -> PlannedCapability:
     names = frozenset(t.name for t in tests)
     by_sets = len(names) == len(tests) and not any(t.aliases for t in tests)
     flagged = frozenset(t.name for t in tests if t.flagged)
-    return PlannedCapability(name, status, tests, names, _sorted([t.name for t in tests]), flagged, by_sets)
+    whole = CapabilityReport(name, status, _sorted([t.name for t in tests]), (), (), (), (), ())
+    return PlannedCapability(name, status, tests, names, flagged, by_sets, whole)
 
 
 @dataclass(frozen=True)
@@ -343,7 +353,7 @@ def evaluate_plan(plan: Plan, digest: str, run: Run) -> Verdict:
     for cap in plan.capabilities:
         status = cap.status
         if cap.names <= passed:  # most capabilities of a good run: nothing more to see
-            reports.append(CapabilityReport(cap.name, status, cap.sorted_names, (), (), (), (), ()))
+            reports.append(cap.whole)
             continue
         if cap.by_sets:
             reports.append(_by_sets(cap, run, listings, worst))
