@@ -15,12 +15,17 @@ def public_product() -> ColumnElement[bool]:
 
 def public_certifications() -> Select[CertificationRecord]:
     """Public certifications joined to their version, product and vendor, loaded from that join
-    with everything ``records.status`` reads: one query, plus one for all the rows' verdicts."""
+    with everything ``records.status`` reads: one query, plus one for all the rows' verdicts.
+
+    The vendor is joined through the product only: a record's vendor is its product's (the
+    request takes it from there, and a product never changes vendor). Joining it on both makes
+    PostgreSQL take the two conditions as independent and expect a handful of rows, so it sorts
+    every certification for a page instead of walking the index in the page's order."""
     return (
         select(CertificationRecord)
         .join(ProductVersion, CertificationRecord.product_version_id == ProductVersion.id)
         .join(Product, ProductVersion.product_id == Product.id)
-        .join(Vendor, and_(Vendor.id == CertificationRecord.vendor_id, Vendor.id == Product.vendor_id))
+        .join(Vendor, Vendor.id == Product.vendor_id)
         .where(public_product())
         .options(
             contains_eager(CertificationRecord.product_version, ProductVersion.product, Product.vendor),
