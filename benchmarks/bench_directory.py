@@ -168,7 +168,12 @@ def report(args: argparse.Namespace, backend: str, certifications: int, rows: li
     )
     for r in rows:
         goal_rps, goal_p99 = GOALS[r["goal"]]
-        met = (goal_rps is None or r["app_rps"] >= goal_rps) and (goal_p99 is None or r["app_p99_ms"] < goal_p99)
+        served = r["app_rps"] > 0  # no answer in a window gives no latency either
+        met = (
+            served
+            and (goal_rps is None or r["app_rps"] >= goal_rps)
+            and (goal_p99 is None or r["app_p99_ms"] < goal_p99)
+        )
         goal = ", ".join(
             ([f">= {goal_rps:.0f}/s"] if goal_rps else []) + ([f"p99 < {goal_p99:.0f} ms"] if goal_p99 else [])
         )
