@@ -4,7 +4,7 @@ anonymous readers), here as one SQL condition over the rows a directory query jo
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from refstack_lite.models import CertificationRecord, Product, ProductVersion, Submission, SubmissionVerdict, Vendor
 
@@ -32,8 +32,11 @@ def public_certifications() -> Select[CertificationRecord]:
             contains_eager(CertificationRecord.vendor),
             joinedload(CertificationRecord.signing_key),
             joinedload(CertificationRecord.guideline_revision),
+            # A status reads a verdict's target, eligibility and revision, never its 8-13 KB
+            # report, which would otherwise be read and parsed for every row of a page.
             joinedload(CertificationRecord.submission)
             .selectinload(Submission.verdicts)
+            .options(defer(SubmissionVerdict.report), defer(SubmissionVerdict.summary))
             .joinedload(SubmissionVerdict.guideline_revision),
         )
     )
