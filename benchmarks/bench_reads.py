@@ -38,6 +38,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,19 +177,19 @@ def count_submissions(url: str) -> int:
     return n
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--database-url", required=True, help="a database seeded by seed_submissions.py")
+def add_load_options(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--workers", type=int, default=2, help="gunicorn sync workers; default 2")
     ap.add_argument("-c", "--connections", type=int, default=8, help="concurrent connections; default 8")
     ap.add_argument("-d", "--duration", type=float, default=10.0, help="measured seconds per window; default 10")
     ap.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each window; default 2")
     ap.add_argument("--runs", type=int, default=3, help="runs, medians reported; default 3")
     ap.add_argument("--max-requests", type=int, default=300_000, help="cap on requests per window")
-    ap.add_argument("--only", help="comma-separated labels: v1-list, v2-list-member, v2-list-foundation, detail")
     ap.add_argument("--quiet-wait", type=float, default=60.0, help="wait up to this long for an idle machine")
     ap.add_argument("--json", action="store_true", help="also print one JSON line with every figure")
-    args = ap.parse_args()
+
+
+def check_load_options(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse bad load options; ``args.wrk`` is wrk's path."""
     if not (1 <= args.workers <= 16 and 1 <= args.connections <= 256 and 0 < args.duration <= 120):
         ap.error("--workers 1-16, --connections 1-256, --duration up to 120 s")
     if not (1 <= args.runs <= 10 and 0 <= args.warmup <= 30 and 0 <= args.quiet_wait <= 600):
@@ -195,13 +197,25 @@ def main() -> int:
     args.wrk = shutil.which("wrk")
     if args.wrk is None:
         sys.exit("wrk is not installed (apt-get install -y wrk)")
-    url = args.database_url
-    backend = make_url(url).get_backend_name()
-    database = make_url(url).database if backend == "postgresql" else None
-    bin_dir = Path(sys.executable).parent
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    with tempfile.TemporaryDirectory(prefix="bench-reads-") as tmp:
+
+@dataclass(frozen=True)
+class Servers:
+    """The app and the bare endpoint, both served and answering; ``env`` is the app's."""
+
+    app: subprocess.Popen[bytes]
+    bare: subprocess.Popen[bytes]
+    base: str
+    bare_base: str
+    env: dict[str, str]
+    lua: Path
+
+
+@contextmanager
+def servers(args: argparse.Namespace, url: str, prefix: str) -> Iterator[Servers]:
+    """gunicorn serving the app on ``url``'s database and the bare app, on free loopback ports."""
+    bin_dir = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         port, bare_port = free_port(), free_port()
         env = {
             **os.environ,
@@ -227,37 +241,64 @@ def main() -> int:
         ):
             base, bare_base = f"http://{HOST}:{port}", f"http://{HOST}:{bare_port}"
             wait_ready(proc, base, Path(tmp) / "app.log")  # after the server's own db upgrade
-            member, foundation = token_for("seed-member", env), token_for("seed-admin", env)
-            stored = count_submissions(url)
-            endpoints = [
-                Endpoint("v1-list", "/v1/results/?page=1", None, "list"),
-                Endpoint("v2-list-member", "/v2/submissions?limit=50", member, "list"),
-                Endpoint("v2-list-foundation", "/v2/submissions?limit=50", foundation, "list"),
-                Endpoint("detail", f"/v2/submissions/{detail_id(url)}", member, "detail"),
-            ]
-            if args.only:
-                wanted = set(args.only.split(","))
-                endpoints = [e for e in endpoints if e.label in wanted]
             wait_ready(bare, bare_base, Path(tmp) / "bare.log")
-            rows = []
-            for e in endpoints:
-                size = len(fetch(base + e.path, e.token))
-                if len(fetch(f"{bare_base}/bytes/{size}", None)) != size:
-                    sys.exit("the bare endpoint answered another size")
-                runs = []
-                for i in range(args.runs):
-                    other = wait_quiet(args.quiet_wait, [proc.pid, bare.pid]) if args.quiet_wait > 0 else float("nan")
-                    app = measure(args, base + e.path, e.token, size, lua, proc.pid, database)
-                    ceiling = measure(args, f"{bare_base}/bytes/{size}", None, size, lua, bare.pid, None)
-                    if proc.poll() is not None or bare.poll() is not None:
-                        sys.exit("a server died during the run")
-                    runs.append({"app": app, "bare": ceiling, "idle_before_cores": other})
-                    print(
-                        f"# {e.label} run {i + 1}: {app['rps']:.0f} req/s (bare {ceiling['rps']:.0f}), p99 "
-                        f"{app['p99_ms']:.1f} ms, {app['cpu_ms']:.2f} ms CPU, other load {app['other_load_cores']}",
-                        flush=True,
-                    )
-                rows.append(summary(e, size, runs))
+            yield Servers(proc, bare, base, bare_base, env, lua)
+
+
+def measure_each(
+    args: argparse.Namespace, running: Servers, database: str | None, endpoints: list[Endpoint]
+) -> list[dict[str, Any]]:
+    """Each endpoint, then the bare endpoint for an answer of its size, ``args.runs`` times; medians."""
+    rows = []
+    for e in endpoints:
+        size = len(fetch(running.base + e.path, e.token))
+        if len(fetch(f"{running.bare_base}/bytes/{size}", None)) != size:
+            sys.exit("the bare endpoint answered another size")
+        runs = []
+        for i in range(args.runs):
+            pids = [running.app.pid, running.bare.pid]
+            other = wait_quiet(args.quiet_wait, pids) if args.quiet_wait > 0 else float("nan")
+            app = measure(args, running.base + e.path, e.token, size, running.lua, running.app.pid, database)
+            ceiling = measure(
+                args, f"{running.bare_base}/bytes/{size}", None, size, running.lua, running.bare.pid, None
+            )
+            if running.app.poll() is not None or running.bare.poll() is not None:
+                sys.exit("a server died during the run")
+            runs.append({"app": app, "bare": ceiling, "idle_before_cores": other})
+            print(
+                f"# {e.label} run {i + 1}: {app['rps']:.0f} req/s (bare {ceiling['rps']:.0f}), p99 "
+                f"{app['p99_ms']:.1f} ms, {app['cpu_ms']:.2f} ms CPU, other load {app['other_load_cores']}",
+                flush=True,
+            )
+        rows.append(summary(e, size, runs))
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--database-url", required=True, help="a database seeded by seed_submissions.py")
+    add_load_options(ap)
+    ap.add_argument("--only", help="comma-separated labels: v1-list, v2-list-member, v2-list-foundation, detail")
+    args = ap.parse_args()
+    check_load_options(ap, args)
+    url = args.database_url
+    backend = make_url(url).get_backend_name()
+    database = make_url(url).database if backend == "postgresql" else None
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    with servers(args, url, "bench-reads-") as running:
+        member, foundation = token_for("seed-member", running.env), token_for("seed-admin", running.env)
+        stored = count_submissions(url)
+        endpoints = [
+            Endpoint("v1-list", "/v1/results/?page=1", None, "list"),
+            Endpoint("v2-list-member", "/v2/submissions?limit=50", member, "list"),
+            Endpoint("v2-list-foundation", "/v2/submissions?limit=50", foundation, "list"),
+            Endpoint("detail", f"/v2/submissions/{detail_id(url)}", member, "detail"),
+        ]
+        if args.only:
+            wanted = set(args.only.split(","))
+            endpoints = [e for e in endpoints if e.label in wanted]
+        rows = measure_each(args, running, database, endpoints)
     report(args, backend, stored, rows)
     if args.json:
         print(json.dumps({"database": backend, "submissions": stored, "rows": rows}))

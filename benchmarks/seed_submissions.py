@@ -42,12 +42,16 @@ import subprocess
 import sys
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import seed_certifications
+import seed_directory
+from seed_directory import Dataset
 
 REPO = Path(__file__).resolve().parents[1]
 GUIDELINE = "2020.06"
@@ -131,11 +135,12 @@ def register_key(session: Any, actor: Any, vendor: Any, private: Any, now: datet
     return signing_keys.register(session, actor, vendor, public, issued.challenge.id, signature, now)
 
 
-def make_vendors(session: Any, count: int, now: datetime) -> tuple[Any, Any, list[Kit]]:
-    """The admin (owner of every vendor), the member of the first vendor, and the vendors' kits."""
+def make_vendors(session: Any, dataset: Dataset, now: datetime) -> tuple[Any, Any, list[Kit]]:
+    """The admin (owner of every vendor), the member of the first vendor, and the vendors' kits,
+    committed a hundred vendors at a time."""
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-    from refstack_lite.services import accounts, products, vendors
+    from refstack_lite.services import accounts, vendors
     from refstack_lite.services.actors import Actor
 
     console = Actor(None, label="console:seed")
@@ -143,16 +148,8 @@ def make_vendors(session: Any, count: int, now: datetime) -> tuple[Any, Any, lis
     member = accounts.create_user(session, console, "seed-member", "seed-member@example.org", None, now)
     actor = Actor(admin)
     kits = []
-    for v in range(count):
-        vendor = vendors.create(session, actor, f"Seed Vendor {v:03d}", "seeded for the read benchmarks", now)
-        versions = []
-        for p in range(2):
-            product = products.create(
-                session, actor, vendor, now, name=f"Seed Cloud {v:03d}-{p}", product_type="distribution"
-            )
-            for n in range(2):
-                cpid = f"seed-cloud-{v:03d}-{p}-{n}"
-                versions.append(products.add_version(session, actor, product, now, f"2026.{n + 1}", cpid))
+    for v in range(dataset.vendors):
+        vendor, versions = seed_directory.make_vendor(session, actor, dataset, v, now)
         ed = ed25519.Ed25519PrivateKey.generate()
         rs = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         kits.append(
@@ -165,6 +162,9 @@ def make_vendors(session: Any, count: int, now: datetime) -> tuple[Any, Any, lis
                 register_key(session, actor, vendor, rs, now),
             )
         )
+        if (v + 1) % 100 == 0:
+            session.commit()
+            seed_directory.progress(f"{v + 1:,} vendors")
     vendors.invite(session, actor, kits[0].vendor, "seed-member", "member", now)
     vendors.accept_invitation(session, Actor(member), kits[0].vendor, now)
     return admin, member, kits
@@ -212,7 +212,8 @@ class V2Template:
 
 
 class V1Template:
-    """A refstack-client body (``json.dumps``, passed tests only) whose duration varies."""
+    """A refstack-client body (``json.dumps``, passed tests only) whose duration varies, and
+    whose cpid (its first key) may be another's."""
 
     def __init__(self, passed: list[str], cpid: str) -> None:
         results = []
@@ -221,9 +222,12 @@ class V1Template:
             results.append({"name": name, "uuid": rest.rstrip("]")})
         body = json.dumps({"cpid": cpid, "duration_seconds": PLACEHOLDER_DURATION, "results": results}).encode()
         self.head, self.tail = body.split(str(PLACEHOLDER_DURATION).encode())
+        self.cpid = b'{"cpid": ' + json.dumps(cpid).encode()
+        assert self.head.startswith(self.cpid)
 
-    def body(self, duration: int) -> bytes:
-        return self.head + str(duration).encode() + self.tail
+    def body(self, duration: int, cpid: str | None = None) -> bytes:
+        head = self.head if cpid is None else b'{"cpid": ' + json.dumps(cpid).encode() + self.head[len(self.cpid) :]
+        return head + str(duration).encode() + self.tail
 
 
 def sha256(data: bytes) -> str:
@@ -287,25 +291,20 @@ class Bodies:
         ]
         self.versions = [vendor["versions"] for vendor in params["vendors"]]
         self.v2 = [V2Template(params["digest"], outcome) for outcome in outcomes]
-        self.v1_signed = {
-            (v, k): V1Template(outcomes[0][0], cpid)
-            for v, vendor in enumerate(params["vendors"])
-            for k, (_, cpid) in enumerate(vendor["versions"])
-        }
-        self.v1_anonymous = V1Template(outcomes[0][0], ANONYMOUS_CPID)
+        self.v1 = V1Template(outcomes[0][0], ANONYMOUS_CPID)  # signed ones name their own cpid
 
     def make(self, i: int) -> Body:
         kind = kind_of(i)
-        v, k = place(i, len(self.vendors), len(self.versions[0]))
+        v, k = place(i, len(self.vendors), min(len(versions) for versions in self.versions))
         ed, rs = self.vendors[v]
         if kind == "v2":
             started, finished = times(i, self.first + STEP * i)
             raw, statement = self.v2[v2_outcome(i)].envelope(ed, self.versions[v][k][0], started, finished)
             return Body(raw, sha256(statement), None)
         if kind == "v1-signed":
-            raw = self.v1_signed[(v, k)].body(v1_duration(i))
+            raw = self.v1.body(v1_duration(i), self.versions[v][k][1])
             return Body(raw, sha256(raw), rsa_signature(rs, raw))
-        raw = self.v1_anonymous.body(v1_duration(i))
+        raw = self.v1.body(v1_duration(i))
         return Body(raw, sha256(raw), None)
 
 
@@ -370,7 +369,7 @@ class Seeder:
         from refstack_lite.services.intake import store
 
         kind = kind_of(i)
-        v, k = place(i, len(self.kits), len(self.kits[0].versions))
+        v, k = place(i, len(self.kits), min(len(kit.versions) for kit in self.kits))
         kit = self.kits[v]
         started, finished = times(i, received)
         if kind == "v2":
@@ -451,9 +450,11 @@ def database_size(url: str) -> int:
 class Seeded:
     seconds: float  # storing the uploads
     ed25519: list[Any]  # each vendor's private v2 key, in the order of the vendors' names
+    certifications: Counter[str]  # made of each kind
+    certifying_seconds: float
 
 
-def seed(url: str, interop: Path, count: int, vendor_count: int, batch: int) -> Seeded:
+def seed(url: str, interop: Path, count: int, dataset: Dataset, batch: int) -> Seeded:
     """Migrate, import, set up and store ``count`` uploads."""
     from sqlalchemy.orm import Session
 
@@ -466,12 +467,12 @@ def seed(url: str, interop: Path, count: int, vendor_count: int, batch: int) -> 
     engine = engine_of(app)
     try:
         with Session(engine, expire_on_commit=False) as session:  # closed, so dispose() finds its connection
-            return _seed(app, session, interop, count, vendor_count, batch)
+            return _seed(app, session, interop, count, dataset, batch)
     finally:
         engine.dispose()
 
 
-def _seed(app: Any, session: Any, interop: Path, count: int, vendor_count: int, batch: int) -> Seeded:
+def _seed(app: Any, session: Any, interop: Path, count: int, dataset: Dataset, batch: int) -> Seeded:
     from sqlalchemy import func, select
 
     from refstack_lite.models import Submission
@@ -482,7 +483,7 @@ def _seed(app: Any, session: Any, interop: Path, count: int, vendor_count: int, 
             sys.exit("the database holds submissions already: seed an empty one")
         now = datetime.now(UTC).replace(microsecond=0)
         first = now - STEP * (count + 1)
-        admin, member, kits = make_vendors(session, vendor_count, first - timedelta(days=1))
+        admin, member, kits = make_vendors(session, dataset, first - timedelta(days=1))
         session.commit()
         seeder = Seeder(session, interop, admin, member, kits, settings.accepted_guidelines)
         t0 = time.monotonic()
@@ -499,7 +500,11 @@ def _seed(app: Any, session: Any, interop: Path, count: int, vendor_count: int, 
                 rows, pending = ahead.popleft()
                 store_batch(seeder, session, rows, pending.get(), first)
         print(file=sys.stderr)
-        return Seeded(time.monotonic() - t0, [kit.ed25519 for kit in kits])
+        stored_s = time.monotonic() - t0
+        t0 = time.monotonic()
+        made = seed_certifications.seed(session, admin, kits, dataset, settings.accepted_guidelines, batch, now)
+        print(file=sys.stderr)
+        return Seeded(stored_s, [kit.ed25519 for kit in kits], made, time.monotonic() - t0)
 
 
 def store_batch(seeder: Seeder, session: Any, rows: range, bodies: list[Body], first: datetime) -> None:
@@ -533,7 +538,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database-url", required=True, help="an empty database: sqlite:///path or postgresql+psycopg://…")
     ap.add_argument("--submissions", type=int, default=100_000, help="uploads to store; default 100,000")
-    ap.add_argument("--vendors", type=int, default=20, help="vendors; default 20")
+    ap.add_argument("--vendors", type=int, default=1000, help="vendors; default 1,000")
+    ap.add_argument("--products", type=int, help="products, spread evenly over the vendors; default 10 a vendor")
+    ap.add_argument("--private-vendors", type=int, help="vendors left private (the last ones); default one in 50")
+    ap.add_argument("--certifications", type=int, help="certifications of every status; default 20 a vendor")
     ap.add_argument("--batch", type=int, default=500, help="uploads per transaction; default 500")
     ap.add_argument(
         "--interop-dir",
@@ -544,17 +552,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not (1 <= args.submissions <= 1_000_000 and 1 <= args.vendors <= 1000 and 1 <= args.batch <= 10_000):
         ap.error("--submissions 1-1,000,000, --vendors 1-1,000, --batch 1-10,000")
+    dataset = Dataset(
+        vendors=args.vendors,
+        products=10 * args.vendors if args.products is None else args.products,
+        private_vendors=args.vendors // 50 if args.private_vendors is None else args.private_vendors,
+        certifications=20 * args.vendors if args.certifications is None else args.certifications,
+    )
+    if not (args.vendors <= dataset.products <= 100 * args.vendors and 0 <= dataset.private_vendors < args.vendors):
+        ap.error("--products from 1 to 100 a vendor; --private-vendors from 0 to one fewer than --vendors")
+    if not 0 <= dataset.certifications <= args.submissions // 5:
+        ap.error("--certifications from 0 to a fifth of --submissions")
     if not (args.interop_dir / f"{GUIDELINE}.json").is_file():
         sys.exit(f"{args.interop_dir / (GUIDELINE + '.json')} not found (use --interop-dir)")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the signing process ends too
     t0 = time.monotonic()
-    stored_s = seed(args.database_url, args.interop_dir, args.submissions, args.vendors, args.batch).seconds
+    done = seed(args.database_url, args.interop_dir, args.submissions, dataset, args.batch)
     analyze(args.database_url)
     total_s = time.monotonic() - t0
     size = database_size(args.database_url)
+    made = ", ".join(f"{n:,} {kind}" for kind, n in sorted(done.certifications.items()))
     print(
-        f"seeded {args.submissions:,} submissions of {TESTS:,} tests in {total_s:.1f} s "
-        f"({stored_s:.1f} s storing, {args.submissions / stored_s:.0f}/s); database size {size / 1e9:.2f} GB"
+        f"seeded {dataset.vendors:,} vendors ({dataset.private_vendors:,} private), {dataset.products:,} products, "
+        f"{args.submissions:,} submissions of {TESTS:,} tests and {dataset.certifications:,} certifications "
+        f"({made or 'none'}) in {total_s:.1f} s ({done.seconds:.1f} s storing, {args.submissions / done.seconds:.0f}/s; "
+        f"{done.certifying_seconds:.1f} s certifying); database size {size / 1e9:.2f} GB"
     )
     return 0
 

@@ -112,8 +112,8 @@ def _count(conditions: Sequence[ColumnElement[bool]]) -> Select[int]:
         select(func.count(R.id))
         .join(ProductVersion, R.product_version_id == ProductVersion.id)
         .join(Product, ProductVersion.product_id == Product.id)
-        .join(Vendor, Vendor.id == R.vendor_id)
-        .where(Vendor.id == Product.vendor_id, public_product(), *conditions)
+        .join(Vendor, Vendor.id == Product.vendor_id)  # as public_certifications() joins it
+        .where(public_product(), *conditions)
     )
 
 
@@ -216,8 +216,8 @@ def envelope(session: Session, certification_id: str) -> values.Envelope:
         .join(R, R.submission_id == Submission.id)
         .join(ProductVersion, R.product_version_id == ProductVersion.id)
         .join(Product, ProductVersion.product_id == Product.id)
-        .join(Vendor, Vendor.id == R.vendor_id)
-        .where(R.id == certification_id, Vendor.id == Product.vendor_id, public_product())
+        .join(Vendor, Vendor.id == Product.vendor_id)
+        .where(R.id == certification_id, public_product())
     ).one_or_none()
     if row is None or not _publishable(row.source, row.cpid):
         raise NotFound(f"no published envelope for certification {certification_id!r}")

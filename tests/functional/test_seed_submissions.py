@@ -15,15 +15,21 @@ from flask import Flask
 from sqlalchemy import select
 
 from refstack_lite.app import create_app
+from refstack_lite.certification import catalog, records
 from refstack_lite.db import engine_of, get_session
 from refstack_lite.models import (
+    CertificationRecord,
+    CertificationRequest,
     Guideline,
     GuidelineRevision,
     Membership,
+    Product,
+    ProductVersion,
     SigningKey,
     Submission,
     SubmissionVerdict,
     User,
+    Vendor,
 )
 from refstack_lite.services import accounts
 from refstack_lite.services.actors import Actor
@@ -32,7 +38,9 @@ from tests.functional.api_helpers import ok
 from tests.identity import bearer
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-import seed_submissions  # lives beside the benchmarks, not in a package
+import seed_certifications  # lives beside the benchmarks, not in a package
+import seed_directory
+import seed_submissions
 
 SEEDED = 20  # two of each ten are anonymous v1 uploads, two signed v1, six v2
 
@@ -41,7 +49,7 @@ SEEDED = 20  # two of each ten are anonymous v1 uploads, two signed v1, six v2
 def seeded(database_url: str, interop_dir: Path) -> Iterator[tuple[Flask, list[Any]]]:
     """The seeded database's app (which takes v2 uploads without a challenge, as they are seeded),
     and each vendor's v2 private key."""
-    done = seed_submissions.seed(database_url, interop_dir, SEEDED, 2, 7)
+    done = seed_submissions.seed(database_url, interop_dir, SEEDED, seed_directory.default_dataset(2), 7)
     app = create_app({"REFSTACK_LITE_DATABASE_URL": database_url, "REFSTACK_LITE_ACCEPT_UNCHALLENGED": "true"})
     app.config["TESTING"] = True
     yield app, done.ed25519
@@ -168,3 +176,79 @@ def test_an_upload_through_the_api_stores_the_rows_a_seeded_one_has(
         assert rows_of(app, new_id) == rows_of(app, expected.id)
         checked[kind] += 1
     assert checked == {"v2": 6, "v1": 4}
+
+
+# Three vendors (the last private) with seven products, 60 uploads and 12 certifications: each
+# official vendor has six (0-5): 3 revoked, 4 expired, the others active, or suspended for the
+# second vendor, whose Ed25519 key is revoked as compromised.
+DIRECTORY = seed_directory.Dataset(vendors=3, products=7, private_vendors=1, certifications=12)
+STATUSES = {"active": 4, "suspended": 4, "revoked": 2, "expired": 2}
+
+
+@pytest.fixture
+def directory(database_url: str, interop_dir: Path) -> Iterator[tuple[Flask, Counter[str]]]:
+    done = seed_submissions.seed(database_url, interop_dir, 60, DIRECTORY, 5)
+    app = create_app({"REFSTACK_LITE_DATABASE_URL": database_url})
+    app.config["TESTING"] = True
+    yield app, done.certifications
+    engine_of(app).dispose()
+
+
+def test_the_seeded_directory_has_certifications_in_every_status_resting_on_their_own_uploads(
+    directory: tuple[Flask, Counter[str]],
+) -> None:
+    app, made = directory
+    assert made == STATUSES
+    with app.app_context():
+        session = get_session()
+        vendors = {v.name: v for v in session.scalars(select(Vendor))}
+        assert {name: v.status for name, v in vendors.items()} == {
+            "Seed Vendor 000": "official",
+            "Seed Vendor 001": "official",
+            "Seed Vendor 002": "private",
+        }
+        products = list(session.scalars(select(Product)))
+        assert Counter(p.vendor.name for p in products) == {
+            "Seed Vendor 000": 3,
+            "Seed Vendor 001": 2,
+            "Seed Vendor 002": 2,
+        }
+        assert [p.vendor.name for p in products if not p.public] == ["Seed Vendor 002", "Seed Vendor 002"]
+        assert len(session.scalars(select(ProductVersion)).all()) == 14
+        programs = {p.id: p for p in catalog.programs(session, app.config["SETTINGS"].accepted_guidelines)}
+        rows = list(session.scalars(select(CertificationRecord)))
+        assert Counter(records.status(r, programs).status.value for r in rows) == STATUSES
+        for record in rows:
+            submission, version = record.submission, record.product_version
+            request = session.get_one(CertificationRequest, record.request_id)
+            assert record.vendor_id == submission.vendor_id == version.product.vendor_id == request.vendor_id
+            assert record.product_version_id == submission.product_version_id == request.product_version_id
+            assert record.submission_id == request.submission_id
+            assert request.state == "approved"
+            assert all(check["passed"] for check in request.checks)
+            assert record.submission_digest == submission.envelope_digest
+            assert submission.signing_key is not None
+            assert record.signer_fingerprint == submission.signing_key.fingerprint
+            assert record.guideline_revision.guideline.name == record.guideline_name
+            status = records.status(record, programs)
+            if status.status == "expired":
+                assert (submission.source, record.guideline_name) == ("v1", "2019.06")
+            else:
+                assert (submission.source, record.guideline_name) == ("v2", "2020.06")
+            if status.status == "revoked":
+                assert status.reasons == (seed_certifications.REVOCATION_REASON,)
+            if status.status == "suspended":
+                assert record.vendor.name == "Seed Vendor 001"
+                assert "compromised" in status.reasons[0]
+
+    client = app.test_client()
+    for status, count in STATUSES.items():
+        listed = ok(client.get(f"/v2/directory/certifications?status={status}&per_page=100"))
+        assert listed["total"] == count
+        assert {item["status"] for item in listed["items"]} == {status}
+        assert {item["id"] for item in listed["items"]} <= {r.id for r in rows}
+    every = ok(client.get("/v2/directory/certifications?per_page=100"))
+    assert every["total"] == 12
+    private = vendors["Seed Vendor 002"].id
+    assert client.get(f"/v2/directory/vendors/{private}").status_code == 404
+    assert client.get(f"/v2/directory/vendors/{vendors['Seed Vendor 001'].id}").status_code == 200

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""The public directory under load: requests/s, latency and server CPU per request of its pages,
+each beside the machine's ceiling for an answer of the same size (as ``bench_reads.py``).
+
+Issue 14's goals on the 2-core machine, with its dataset seeded (``seed_submissions.py``: 1,000
+vendors, 10,000 products, 100,000 submissions, 20,000 certifications): at least 500 requests/s
+for the directory search and the badges, and a p99 under 50 ms for every page. Measured, all
+anonymous:
+
+- ``directory``: the search page, ``/directory?q=vendor 04&status=active`` (the ten vendors
+  ``Seed Vendor 040``-``049``, the active ones, newest first, first page);
+- ``product``: the product page of the public product with the most certifications;
+- ``certification``: the page of that product's newest active certification of a native (v2) upload
+  (its per-capability report and the verify command);
+- ``badge``: ``/badges/<vendor>/<product>/powered-platform.svg`` of that product;
+- ``json``: the JSON directory's first page, ``/v2/directory/certifications`` (everything, newest first);
+- ``json-search``: the JSON of the directory search above;
+- ``csv``: the CSV export of the search above (every page of it);
+- ``atom``: the Atom feed of certifications issued, expired, suspended and revoked.
+
+The servers and the measuring are ``bench_reads.py``'s: ``scripts/entrypoint.sh`` (gunicorn,
+``--workers`` sync workers) on a free 127.0.0.1 port, wrk, and ``bare_app.py``'s ``/bytes/<n>``
+for the ceiling. ``--explain`` prints instead the plan of every SQL statement each page issues
+(``explain_pages.py``: ``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL).
+
+    .venv/bin/python benchmarks/bench_directory.py --database-url postgresql+psycopg://postgres@127.0.0.1/rl_x --runs 3
+    .venv/bin/python benchmarks/bench_directory.py --database-url postgresql+psycopg://postgres@127.0.0.1/rl_x --explain
+
+Exit status 1 when an answer was wrong or the setup failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from bench_reads import Endpoint, add_load_options, check_load_options, measure_each, servers
+from explain_pages import explain
+from sqlalchemy.engine import make_url
+
+SEARCH = {"q": "vendor 04", "status": "active"}
+GOALS: dict[str, tuple[float | None, float | None]] = {
+    "directory": (500.0, 50.0),
+    "badge": (500.0, 50.0),
+    "page": (None, 50.0),
+}  # req/s, p99 ms
+LABELS = ("directory", "product", "certification", "badge", "json", "json-search", "csv", "atom")
+
+
+@dataclass(frozen=True)
+class Picked:
+    vendor_id: str
+    product_id: str
+    certification_id: str
+    certifications: int  # public ones in all
+
+
+def pick(url: str) -> Picked:
+    """The public product with the most certifications and its newest active v2 one."""
+    from sqlalchemy import create_engine, func, select
+
+    from refstack_lite.models import CertificationRecord, Product, ProductVersion, Submission, Vendor
+
+    engine = create_engine(url)
+    public = (Product.public.is_(True), Vendor.status == "official")
+    with engine.connect() as conn:
+        total = int(
+            conn.scalar(
+                select(func.count())
+                .select_from(CertificationRecord)
+                .join(ProductVersion, ProductVersion.id == CertificationRecord.product_version_id)
+                .join(Product, Product.id == ProductVersion.product_id)
+                .join(Vendor, Vendor.id == Product.vendor_id)
+                .where(*public)
+            )
+            or 0
+        )
+        best = conn.execute(
+            select(Vendor.id, Product.id)
+            .join(Product, Product.vendor_id == Vendor.id)
+            .join(ProductVersion, ProductVersion.product_id == Product.id)
+            .join(CertificationRecord, CertificationRecord.product_version_id == ProductVersion.id)
+            .where(*public)
+            .group_by(Vendor.id, Product.id)
+            .order_by(func.count().desc(), Product.id)
+            .limit(1)
+        ).one_or_none()
+        newest = None
+        if best is not None:
+            newest = conn.scalar(
+                select(CertificationRecord.id)
+                .join(ProductVersion, ProductVersion.id == CertificationRecord.product_version_id)
+                .join(Submission, Submission.id == CertificationRecord.submission_id)
+                .where(
+                    ProductVersion.product_id == best[1],
+                    CertificationRecord.revoked_at.is_(None),
+                    Submission.source == "v2",
+                )
+                .order_by(CertificationRecord.decided_at.desc())
+                .limit(1)
+            )
+    engine.dispose()
+    if best is None or newest is None:
+        sys.exit("no public certification of a native upload: seed the database with seed_submissions.py")
+    return Picked(best[0], best[1], newest, total)
+
+
+def pages(picked: Picked) -> list[tuple[str, str, str]]:
+    """(label, path, goal) of every measured page."""
+    search = urlencode(SEARCH, quote_via=quote)
+    return [
+        ("directory", f"/directory?{search}", "directory"),
+        ("product", f"/products/{picked.product_id}", "page"),
+        ("certification", f"/certifications/{picked.certification_id}", "page"),
+        ("badge", f"/badges/{picked.vendor_id}/{picked.product_id}/powered-platform.svg", "badge"),
+        ("json", "/v2/directory/certifications", "page"),
+        ("json-search", f"/v2/directory/certifications?{search}", "page"),
+        ("csv", f"/v2/directory/certifications.csv?{search}", "page"),
+        ("atom", "/v2/directory/feed.atom", "page"),
+    ]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--database-url", required=True, help="a database seeded by seed_submissions.py")
+    add_load_options(ap)
+    ap.add_argument("--only", help=f"comma-separated labels: {', '.join(LABELS)}")
+    ap.add_argument("--explain", action="store_true", help="print the plan of every statement of each page instead")
+    args = ap.parse_args()
+    wanted = set(LABELS if args.only is None else args.only.split(","))
+    if not wanted <= set(LABELS):
+        ap.error(f"--only takes {', '.join(LABELS)}")
+    url = args.database_url
+    picked = pick(url)
+    chosen = [page for page in pages(picked) if page[0] in wanted]
+    if args.explain:
+        explain(url, [(label, path) for label, path, _ in chosen])
+        return 0
+    check_load_options(ap, args)
+    backend = make_url(url).get_backend_name()
+    database = make_url(url).database if backend == "postgresql" else None
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with servers(args, url, "bench-directory-") as running:
+        rows = measure_each(
+            args, running, database, [Endpoint(label, path, None, goal) for label, path, goal in chosen]
+        )
+    report(args, backend, picked.certifications, rows)
+    if args.json:
+        print(json.dumps({"database": backend, "public_certifications": picked.certifications, "rows": rows}))
+    return 1 if any(r["errors"] for r in rows) else 0
+
+
+def report(args: argparse.Namespace, backend: str, certifications: int, rows: list[dict[str, Any]]) -> None:
+    label = f"median of {args.runs} runs" if args.runs > 1 else "1 run"
+    print(
+        f"the directory with {certifications:,} public certifications, {backend}: gunicorn {args.workers} sync "
+        f"workers, wrk {args.connections} connections, {args.duration:g} s per window ({label}); bare = the same "
+        "gunicorn serving a prebuilt body of the same size"
+    )
+    print(
+        f"{'page':<15}{'bytes':>8}{'req/s':>8}{'p50':>7}{'p99':>7}{'CPU ms':>8}{'app':>7}{'db':>7}"
+        f"{'bare r/s':>10}{'bare p99':>9}{'bare CPU':>9}{'ratio':>7}{'other':>7}  goal"
+    )
+    for r in rows:
+        goal_rps, goal_p99 = GOALS[r["goal"]]
+        served = r["app_rps"] > 0  # no answer in a window gives no latency either
+        met = (
+            served
+            and (goal_rps is None or r["app_rps"] >= goal_rps)
+            and (goal_p99 is None or r["app_p99_ms"] < goal_p99)
+        )
+        goal = ", ".join(
+            ([f">= {goal_rps:.0f}/s"] if goal_rps else []) + ([f"p99 < {goal_p99:.0f} ms"] if goal_p99 else [])
+        )
+        print(
+            f"{r['label']:<15}{r['bytes']:>8}{r['app_rps']:>8.0f}{r['app_p50_ms']:>7.1f}{r['app_p99_ms']:>7.1f}"
+            f"{r['app_cpu_ms']:>8.2f}{r['app_app_cpu_ms']:>7.2f}{r['app_db_cpu_ms']:>7.2f}{r['bare_rps']:>10.0f}"
+            f"{r['bare_p99_ms']:>9.1f}{r['bare_cpu_ms']:>9.2f}{r['ratio']:>7.2f}{r['app_other_load_cores']:>7.2f}"
+            f"  {goal}: {'met' if met else 'NOT met'}" + (f"  ({r['errors']} wrong answers)" if r["errors"] else "")
+        )
+    print(
+        "CPU ms = server CPU per request (app: gunicorn tree; db: PostgreSQL shared processes + this database's "
+        "backends); ratio = req/s over the bare endpoint's; other = cores the rest of the machine used"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
