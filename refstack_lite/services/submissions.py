@@ -199,7 +199,7 @@ def _summaries(*extra: Any) -> Select[*tuple[Any, ...]]:
 
 def _listed_verdicts(dialect: str) -> ColumnElement[Any]:
     """Each listed submission's verdicts as one JSON array of ``[revision id, guideline, number,
-    current, target, eligible, totals]``, read by the list's own statement.
+    current, target, eligible, summary]``, read by the list's own statement.
 
     A subquery per listed row keeps the lookup of its verdicts an index search whatever the
     planner knows: a second statement for the page's ids (``submission_id IN (…50 ids)``) became a
@@ -208,14 +208,14 @@ def _listed_verdicts(dialect: str) -> ColumnElement[Any]:
     pg_upgrade), as 50 ids were then estimated at a quarter of the table.
     """
     verdict, revision = SubmissionVerdict, GuidelineRevision
-    if dialect == "postgresql":
-        totals: ColumnElement[Any] = func.json_extract_path(verdict.summary, "totals")
+    if dialect == "postgresql":  # a json value goes into the array as it is, without being parsed
+        summary: ColumnElement[Any] = verdict.summary.expression
         array, aggregate = func.json_build_array, func.json_agg
     else:
-        totals = func.json_extract(verdict.summary, "$.totals")
+        summary = func.json(verdict.summary)  # JSON, not a string holding it
         array, aggregate = func.json_array, func.json_group_array
     item = array(
-        revision.id, Guideline.name, revision.number, revision.is_current, verdict.target, verdict.eligible, totals
+        revision.id, Guideline.name, revision.number, revision.is_current, verdict.target, verdict.eligible, summary
     )
     found = (
         select(aggregate(item))
@@ -237,8 +237,8 @@ def _listed(found: list[list[Any]] | None) -> tuple[ListedVerdict, ...]:
     """In the order of ``Submission.verdicts`` (SQLite's aggregate takes no ORDER BY)."""
     ordered = sorted(found or (), key=lambda item: (item[0], item[4]))
     return tuple(
-        ListedVerdict(name, number, bool(current), target, bool(eligible), totals)
-        for _, name, number, current, target, eligible, totals in ordered
+        ListedVerdict(name, number, bool(current), target, bool(eligible), summary["totals"])
+        for _, name, number, current, target, eligible, summary in ordered
     )
 
 
