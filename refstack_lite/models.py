@@ -372,6 +372,19 @@ class Submission(Base):
 
 # The public v1 uploads (RefStack's public list): the condition of their index, term for term.
 PUBLIC_V1 = and_(Submission.source == literal_column("'v1'"), Submission.public)
+PUBLIC_V1_COUNT = "public_v1"  # its SubmissionCount
+
+
+class SubmissionCount(Base):
+    """How many submissions a list holds, so that its page count costs one row, not a count of
+    them all: ``public_v1`` counts PUBLIC_V1. Kept by triggers on ``submissions`` in the same
+    transaction as each change (migration 0010; a migration that rebuilds that table on SQLite
+    must create them again)."""
+
+    __tablename__ = "submission_counts"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    total: Mapped[int]
 
 
 VERDICT_SUMMARY = ("totals", "totals_per_capability", "requires_platform")

@@ -196,7 +196,7 @@ def list_results() -> Response:
     filters = _filters(actor)
     session = get_session()
     query = v1_results.listing(session, actor, filters)
-    total_pages = math.ceil(v1_results.count(session, query) / PER_PAGE)
+    total_pages = math.ceil(v1_results.count(session, filters, query) / PER_PAGE)
     number = _page_number(total_pages)
     rows = v1_results.page_of(session, query, (number - 1) * PER_PAGE, PER_PAGE)
     # signed lists only the caller's vendors' uploads; the public list holds no vendor's

@@ -70,11 +70,31 @@ def verdict_json(verdict: submissions.VerdictView, *, report: bool) -> dict[str,
     return found
 
 
+def listed_verdict_json(verdict: submissions.ListedVerdict) -> dict[str, Any]:
+    """A verdict as a list shows it: for which guideline and target, and its outcome in totals.
+    Why it is not eligible (which tests), the counts per capability and the platform an add-on
+    needs are in the submission's own answer: 50 submissions of ten verdicts each would carry
+    them 500 times."""
+    return {
+        "guideline": verdict.guideline,
+        "revision": verdict.revision,
+        "current": verdict.current,
+        "target": verdict.target,
+        "eligible": verdict.eligible,
+        "totals": verdict.totals,
+    }
+
+
 def submission_json(
-    submission: submissions.SubmissionView, *, internals: bool, foundation: bool = False, report: bool = False
+    submission: submissions.SubmissionView,
+    *,
+    internals: bool,
+    foundation: bool = False,
+    report: bool = False,
 ) -> dict[str, Any]:
     """The receipt: what was received, from whom, and the verdict for every target evaluated.
-    ``internals`` for the vendor's members and the foundation, ``foundation`` for it alone."""
+    ``internals`` for the vendor's members and the foundation, ``foundation`` for it alone. A
+    listed submission's verdicts are summed up (``listed_verdict_json``)."""
     own = url_for("v2_submissions.get_submission", submission_id=submission.id)
     # the routes of its envelope and evidence lie under it (one url_for per submission of a page)
     links = {"self": own, "envelope": f"{own}/envelope"}
@@ -116,7 +136,10 @@ def submission_json(
             "skipped": submission.skipped_count,
         },
         "evidence_digest": submission.evidence_digest,
-        "verdicts": [verdict_json(v, report=report) for v in submission.verdicts],
+        "verdicts": [
+            listed_verdict_json(v) if isinstance(v, submissions.ListedVerdict) else verdict_json(v, report=report)
+            for v in submission.verdicts
+        ],
         "links": links,
     }
 
@@ -184,7 +207,7 @@ def _filters() -> submissions.Filters:
     "listSubmissions",
     "submissions",
     "Submissions, newest first: the caller's vendors' (the foundation: all)",
-    paginated("one page of submissions", "Submission"),
+    paginated("one page of submissions, each verdict summed up", "ListedSubmission"),
     auth=REQUIRED,
     query=(
         query_param("vendor_id", "only this vendor's"),
@@ -210,7 +233,7 @@ def list_submissions() -> Response:
     def render(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
         return [
             submission_json(view, internals=listing.internals(actor, view.vendor_id), foundation=actor.is_foundation)
-            for view in submissions.views(session, rows)
+            for view in submissions.listed_views(rows)
         ]
 
     return page(session, listing.query, [Submission.received_at, Submission.id], render_rows=render, descending=True)

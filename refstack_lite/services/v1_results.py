@@ -10,7 +10,7 @@ from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
 from refstack_lite import eligibility
-from refstack_lite.models import PUBLIC_V1, Product, ProductVersion, Submission
+from refstack_lite.models import PUBLIC_V1, PUBLIC_V1_COUNT, Product, ProductVersion, Submission, SubmissionCount
 from refstack_lite.services import submissions
 from refstack_lite.services.actors import Actor, vendor_roles
 
@@ -40,7 +40,12 @@ def listing(session: Session, actor: Actor, filters: Listing) -> Select[Submissi
     return query
 
 
-def count(session: Session, query: Select[Submission]) -> int:
+def count(session: Session, filters: Listing, query: Select[Submission]) -> int:
+    """How many uploads ``listing`` selects: the public list's count as the database keeps it,
+    a filtered list's counted (in an index: its vendor's or the public uploads')."""
+    if filters == Listing():
+        kept = select(SubmissionCount.total).where(SubmissionCount.name == PUBLIC_V1_COUNT)
+        return session.scalar(kept) or 0
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 

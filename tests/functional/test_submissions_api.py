@@ -16,9 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client import bundle, keys
 from refstack_lite_client.guideline import Guideline
+from sqlalchemy import event
 
 from refstack_lite import eligibility
-from refstack_lite.db import get_session
+from refstack_lite.db import engine_of, get_session
 from refstack_lite.models import GuidelineRevision
 from refstack_lite.services.actors import ANONYMOUS
 from refstack_lite.services.intake import store
@@ -667,3 +668,54 @@ def test_a_member_added_later_sees_the_vendors_earlier_submissions(
     add_member(client, alice, vendor.id, "bob", bob)
     assert ok(client.get(made["links"]["self"], headers=bearer(bob)))["id"] == made["id"]
     assert ids(client, bob) == [made["id"]]
+
+
+def statements(app: Flask, client: FlaskClient, path: str, token: str) -> list[str]:
+    """The SQL statements one GET of ``path`` runs."""
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    engine = engine_of(app)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        ok(client.get(path, headers=bearer(token)))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_page_costs_the_same_statements_however_many_submissions_it_holds(
+    app: Flask, client: FlaskClient, alice: str, root: str
+) -> None:
+    """The token, the caller's vendors and one statement for the page with every verdict: no
+    statement per listed submission, and none for the verdicts apart."""
+    vendor = ready_vendor(app, client, alice)
+    submit(vendor, vendor.results())
+    for token in (alice, root):
+        ok(client.get("/v2/submissions", headers=bearer(token)))  # the token's last use is written once a minute
+    one = {token: statements(app, client, "/v2/submissions", token) for token in (alice, root)}
+    for _ in range(4):
+        submit(vendor, vendor.results())
+    for token in (alice, root):
+        five = statements(app, client, "/v2/submissions", token)
+        assert len(five) == len(one[token]) <= 3
+        assert sum("submission_verdicts" in s for s in five) == 1
+    assert len(ok(client.get("/v2/submissions", headers=bearer(root)))["items"]) == 5
+
+
+def test_a_listed_verdict_sums_up_the_submissions_own(app: Flask, client: FlaskClient, alice: str) -> None:
+    """A list names each verdict's guideline and target with its outcome and totals; why it is
+    not eligible (which tests) and the counts per capability are in the submission's answer."""
+    vendor = ready_vendor(app, client, alice)
+    receipt = submit(vendor, without(vendor.results(), object_only_test()))
+    (listed,) = ok(client.get("/v2/submissions", headers=bearer(alice)))["items"]
+    own = detail(client, receipt, alice)
+    assert {k: v for k, v in listed.items() if k != "verdicts"} == {
+        k: v for k, v in own.items() if k not in ("verdicts", "tests")
+    }
+    keys = ("guideline", "revision", "current", "target", "eligible", "totals")
+    assert listed["verdicts"] == [{key: verdict[key] for key in keys} for verdict in own["verdicts"]]
+    assert [v["target"] for v in listed["verdicts"] if not v["eligible"]] == ["object", "platform"]
+    assert all(not any("id-" in str(value) for value in v.values()) for v in listed["verdicts"])

@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client import keys
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, func, select, update
 
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of, get_session
-from refstack_lite.models import Submission, SubmissionVerdict
+from refstack_lite.models import PUBLIC_V1, PUBLIC_V1_COUNT, Submission, SubmissionCount, SubmissionVerdict
 from refstack_lite.services import submissions
 from refstack_lite.services.intake import v1_body
 from tests.functional.api_helpers import add_member, new_product, new_vendor, ok, unchanged
@@ -655,6 +655,39 @@ def test_pages_hold_20_uploads_newest_first(app: Flask, client: FlaskClient) -> 
         ("1.5", "Invalid page number: The page number can not be converted to an integer"),
     ]:
         refstack_error(client.get(f"/v1/results/?page={page}"), 400, title)
+
+
+def public_counts(app: Flask) -> tuple[int, int]:
+    """The public list's count as the database keeps it, and as counted."""
+    with app.app_context():
+        session = get_session()
+        kept = session.scalar(select(SubmissionCount.total).where(SubmissionCount.name == PUBLIC_V1_COUNT))
+        counted = session.scalar(select(func.count()).select_from(Submission).where(PUBLIC_V1))
+        return kept or 0, counted or 0
+
+
+def test_the_page_count_is_kept_by_the_database_through_every_change(
+    app: Flask, client: FlaskClient, alice: str
+) -> None:
+    vendor_id = new_vendor(client, alice, "Acme")
+    register_key(client, alice, vendor_id, rsa_key(0))
+    public = [uploaded(client, body(duration_seconds=i)) for i in range(21)]
+    data = raw(body())
+    uploaded(client, data, signed(data, rsa_key(0)))  # the vendor's, not public
+    assert public_counts(app) == (21, 21)
+    assert ok(client.get("/v1/results/?page=2"))["pagination"] == {"current_page": 2, "total_pages": 2}
+    with app.app_context():
+        session = get_session()
+        session.execute(update(Submission).where(Submission.id == public[0]).values(public=False))
+        session.execute(delete(Submission).where(Submission.id == public[1]))
+        session.commit()
+    assert public_counts(app) == (19, 19)
+    assert ok(client.get("/v1/results/?page=1"))["pagination"] == {"current_page": 1, "total_pages": 1}
+    with app.app_context():
+        session = get_session()
+        session.execute(update(Submission).where(Submission.id == public[0]).values(public=True))
+        session.commit()
+    assert public_counts(app) == (20, 20)
 
 
 def test_dates_and_cpid_filter_the_list(app: Flask, client: FlaskClient) -> None:

@@ -359,9 +359,17 @@ def submission_schemas() -> JSON:
             "undefined_capabilities": {"type": "array", "items": string()},
         }
     )
+    listed_verdict = obj(
+        {name: verdict[name] for name in ("guideline", "revision", "current", "target", "eligible", "totals")}
+    )
     names = {"type": "array", "items": string()}
     return {
         "Submission": obj(receipt),
+        "ListedSubmission": {
+            **obj({**receipt, "verdicts": {"type": "array", "items": listed_verdict}}),
+            "description": "a submission as a list shows it: each verdict's guideline, target, outcome and "
+            "totals; its reason, counts per capability and platform requirement are in getSubmission's answer",
+        },
         "SubmissionDetail": obj(
             {
                 **receipt,
