@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client import keys
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from refstack_lite.api import v2_audit
@@ -30,6 +30,7 @@ from tests.functional.api_helpers import (
     new_vendor,
     ok,
     parse_iso,
+    recorded_statements,
     refused,
     table_counts,
     walk,
@@ -534,18 +535,9 @@ def test_the_export_is_read_in_pages_and_misses_nothing(
 ) -> None:
     """Three events per query: the keyset pages join up, with nothing lost or repeated."""
     monkeypatch.setattr(v2_audit, "EXPORT_BATCH", 3)
-    queries: list[str] = []
-    engine = engine_of(world.app)
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "FROM audit_events" in statement:
-            queries.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(world.app) as statements:
         exported = export(world)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    queries = [statement for statement in statements if "FROM audit_events" in statement]
     assert [e["id"] for e in exported] == sorted(e["id"] for e in audit(world, ""))
     assert len(queries) == len(exported) // 3 + 1
 

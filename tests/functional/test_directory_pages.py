@@ -6,17 +6,13 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client import keys
-from sqlalchemy import event
 
-from refstack_lite.db import engine_of
-from tests.functional.api_helpers import unchanged
+from tests.functional.api_helpers import recorded_statements, unchanged
 from tests.functional.directory_helpers import (
     HOSTILE_PRODUCT,
     HOSTILE_VENDOR,
@@ -247,21 +243,6 @@ def test_nothing_private_appears_on_any_page(directory: Directory) -> None:
         assert leaked == {}, path
 
 
-@contextmanager
-def counted(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    engine = engine_of(app)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_no_page_queries_per_row(app: Flask, directory: Directory) -> None:
     """The number of queries a page makes does not grow with the rows it shows."""
     client = directory.client
@@ -269,16 +250,16 @@ def test_no_page_queries_per_row(app: Flask, directory: Directory) -> None:
         ("/directory?per_page=1", "/directory?per_page=5"),
         ("/directory?per_page=1&q=globex", "/directory?per_page=5&q=acme"),
     ]:
-        with counted(app) as one:
+        with recorded_statements(app) as one:
             _page(client, few)
-        with counted(app) as five:
+        with recorded_statements(app) as five:
             _page(client, many)
         assert len(five) == len(one), (len(one), len(five))
-    with counted(app) as home:
+    with recorded_statements(app) as home:
         _page(client, "/")
-    with counted(app) as product:
+    with recorded_statements(app) as product:
         _page(client, f"/products/{directory.public_product_ids['acme']}")  # three certifications
-    with counted(app) as certification:
+    with recorded_statements(app) as certification:
         _page(client, f"/certifications/{directory.certifications['active']}")
     assert len(home) <= 12, home
     assert len(product) <= 12, product

@@ -14,16 +14,13 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from werkzeug.test import TestResponse
 
-from refstack_lite.db import engine_of
+from tests.functional.api_helpers import recorded_statements
 from tests.functional.directory_helpers import Directory, build
 
 PUBLIC_ENDPOINTS = ("v2_directory.", "badges.", "pages.")
@@ -141,21 +138,6 @@ def test_the_walk_would_see_a_leak(app: Flask, directory: Directory) -> None:
 # --- queries per request --------------------------------------------------------------------------
 
 
-@contextmanager
-def counting(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engine = engine_of(app)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def measured_urls(directory: Directory) -> list[str]:
     acme, product = directory.public_vendor_ids["acme"], directory.public_product_ids["acme"]
     return [
@@ -172,7 +154,7 @@ def measured_urls(directory: Directory) -> list[str]:
 
 def queries(app: Flask, client: FlaskClient, url: str) -> int:
     client.get(url)  # parsed guidelines are cached per process: count a warm request
-    with counting(app) as statements:
+    with recorded_statements(app) as statements:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(statements)

@@ -16,14 +16,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client import bundle, keys
 from refstack_lite_client.guideline import Guideline
-from sqlalchemy import event
 
 from refstack_lite import eligibility
-from refstack_lite.db import engine_of, get_session
+from refstack_lite.db import get_session
 from refstack_lite.models import GuidelineRevision
 from refstack_lite.services.actors import ANONYMOUS
 from refstack_lite.services.intake import store
-from tests.functional.api_helpers import add_member, assert_problem, ok, parse_iso, refused, walk
+from tests.functional.api_helpers import (
+    add_member,
+    assert_problem,
+    ok,
+    parse_iso,
+    recorded_statements,
+    refused,
+    walk,
+)
 from tests.functional.submission_cases import (
     TARGETS,
     acme_and_people,
@@ -672,17 +679,8 @@ def test_a_member_added_later_sees_the_vendors_earlier_submissions(
 
 def statements(app: Flask, client: FlaskClient, path: str, token: str) -> list[str]:
     """The SQL statements one GET of ``path`` runs."""
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement)
-
-    engine = engine_of(app)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as seen:
         ok(client.get(path, headers=bearer(token)))
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return seen
 
 

@@ -21,14 +21,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client import keys
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, func, select, update
 
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of, get_session
 from refstack_lite.models import PUBLIC_V1, PUBLIC_V1_COUNT, Submission, SubmissionCount, SubmissionVerdict
 from refstack_lite.services import submissions
 from refstack_lite.services.intake import v1_body
-from tests.functional.api_helpers import add_member, new_product, new_vendor, ok, unchanged
+from tests.functional.api_helpers import add_member, new_product, new_vendor, ok, recorded_statements, unchanged
 from tests.functional.submission_helpers import (
     GUIDELINE,
     import_guidelines,
@@ -771,17 +771,8 @@ def test_a_page_costs_the_same_queries_however_many_rows_it_holds(
     )
 
     def queries(path: str) -> int:
-        statements: list[str] = []
-
-        def seen(*args: Any) -> None:
-            statements.append(args[2])
-
-        engine = engine_of(app)
-        event.listen(engine, "before_cursor_execute", seen)
-        try:
+        with recorded_statements(app) as statements:
             ok(client.get(path, headers=bearer(alice)))
-        finally:
-            event.remove(engine, "before_cursor_execute", seen)
         return len(statements)
 
     data = raw(body(cpid="c1"))
