@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from bench_reads import Endpoint, add_load_options, check_load_options, measure_each, servers
+from bench_reads import Endpoint, add_load_options, check_load_options, measure_each, print_table, servers
 from explain_pages import explain
 from sqlalchemy.engine import make_url
 
@@ -156,37 +156,8 @@ def main() -> int:
 
 
 def report(args: argparse.Namespace, backend: str, certifications: int, rows: list[dict[str, Any]]) -> None:
-    label = f"median of {args.runs} runs" if args.runs > 1 else "1 run"
-    print(
-        f"the directory with {certifications:,} public certifications, {backend}: gunicorn {args.workers} sync "
-        f"workers, wrk {args.connections} connections, {args.duration:g} s per window ({label}); bare = the same "
-        "gunicorn serving a prebuilt body of the same size"
-    )
-    print(
-        f"{'page':<15}{'bytes':>8}{'req/s':>8}{'p50':>7}{'p99':>7}{'CPU ms':>8}{'app':>7}{'db':>7}"
-        f"{'bare r/s':>10}{'bare p99':>9}{'bare CPU':>9}{'ratio':>7}{'other':>7}  goal"
-    )
-    for r in rows:
-        goal_rps, goal_p99 = GOALS[r["goal"]]
-        served = r["app_rps"] > 0  # no answer in a window gives no latency either
-        met = (
-            served
-            and (goal_rps is None or r["app_rps"] >= goal_rps)
-            and (goal_p99 is None or r["app_p99_ms"] < goal_p99)
-        )
-        goal = ", ".join(
-            ([f">= {goal_rps:.0f}/s"] if goal_rps else []) + ([f"p99 < {goal_p99:.0f} ms"] if goal_p99 else [])
-        )
-        print(
-            f"{r['label']:<15}{r['bytes']:>8}{r['app_rps']:>8.0f}{r['app_p50_ms']:>7.1f}{r['app_p99_ms']:>7.1f}"
-            f"{r['app_cpu_ms']:>8.2f}{r['app_app_cpu_ms']:>7.2f}{r['app_db_cpu_ms']:>7.2f}{r['bare_rps']:>10.0f}"
-            f"{r['bare_p99_ms']:>9.1f}{r['bare_cpu_ms']:>9.2f}{r['ratio']:>7.2f}{r['app_other_load_cores']:>7.2f}"
-            f"  {goal}: {'met' if met else 'NOT met'}" + (f"  ({r['errors']} wrong answers)" if r["errors"] else "")
-        )
-    print(
-        "CPU ms = server CPU per request (app: gunicorn tree; db: PostgreSQL shared processes + this database's "
-        "backends); ratio = req/s over the bare endpoint's; other = cores the rest of the machine used"
-    )
+    subject = f"the directory with {certifications:,} public certifications, {backend}"
+    print_table(args, subject, "page", rows, GOALS)
 
 
 if __name__ == "__main__":
