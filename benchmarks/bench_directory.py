@@ -18,6 +18,12 @@ anonymous:
 - ``csv``: the CSV export of the search above (every page of it);
 - ``atom``: the Atom feed of certifications issued, expired, suspended and revoked.
 
+Every public answer is kept by each server process until the directory changes
+(``refstack_lite.public_answers``), so by default each window measures answers kept from its warm-up:
+what a popular page costs. ``--keep-nothing`` starts the server with ``REFSTACK_LITE_PUBLIC_CACHE_MB=0``
+instead, so every request computes its answer: what a page nobody asked for since the last change
+costs.
+
 The servers and the measuring are ``bench_reads.py``'s: ``scripts/entrypoint.sh`` (gunicorn,
 ``--workers`` sync workers) on a free 127.0.0.1 port, wrk, and ``bare_app.py``'s ``/bytes/<n>``
 for the ceiling. ``--explain`` prints instead the plan of every SQL statement each page issues
@@ -131,6 +137,7 @@ def main() -> int:
     add_load_options(ap)
     ap.add_argument("--only", help=f"comma-separated labels: {', '.join(LABELS)}")
     ap.add_argument("--explain", action="store_true", help="print the plan of every statement of each page instead")
+    ap.add_argument("--keep-nothing", action="store_true", help="compute every answer (no public answer kept)")
     args = ap.parse_args()
     wanted = set(LABELS if args.only is None else args.only.split(","))
     if not wanted <= set(LABELS):
@@ -145,7 +152,8 @@ def main() -> int:
     backend = make_url(url).get_backend_name()
     database = make_url(url).database if backend == "postgresql" else None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    with servers(args, url, "bench-directory-") as running:
+    settings = {"REFSTACK_LITE_PUBLIC_CACHE_MB": "0"} if args.keep_nothing else {}
+    with servers(args, url, "bench-directory-", settings) as running:
         rows = measure_each(
             args, running, database, [Endpoint(label, path, None, goal) for label, path, goal in chosen]
         )
@@ -156,7 +164,8 @@ def main() -> int:
 
 
 def report(args: argparse.Namespace, backend: str, certifications: int, rows: list[dict[str, Any]]) -> None:
-    subject = f"the directory with {certifications:,} public certifications, {backend}"
+    kept = "every answer computed" if args.keep_nothing else "answers kept"
+    subject = f"the directory with {certifications:,} public certifications, {backend}, {kept}"
     print_table(args, subject, "page", rows, GOALS)
 
 

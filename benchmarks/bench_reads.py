@@ -212,8 +212,11 @@ class Servers:
 
 
 @contextmanager
-def servers(args: argparse.Namespace, url: str, prefix: str) -> Iterator[Servers]:
-    """gunicorn serving the app on ``url``'s database and the bare app, on free loopback ports."""
+def servers(
+    args: argparse.Namespace, url: str, prefix: str, settings: dict[str, str] | None = None
+) -> Iterator[Servers]:
+    """gunicorn serving the app on ``url``'s database (with ``settings``, more ``REFSTACK_LITE_*``
+    variables) and the bare app, on free loopback ports."""
     bin_dir = Path(sys.executable).parent
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         port, bare_port = free_port(), free_port()
@@ -226,6 +229,7 @@ def servers(args: argparse.Namespace, url: str, prefix: str) -> Iterator[Servers
             "REFSTACK_LITE_PUBLIC_URL": f"http://{HOST}:{port}",
             "REFSTACK_LITE_BIND": f"{HOST}:{port}",
             "WEB_CONCURRENCY": str(args.workers),
+            **(settings or {}),
         }
         lua = Path(tmp) / "check.lua"
         lua.write_text(WRK_SCRIPT)

@@ -55,7 +55,9 @@ def explain(database_url: str, pages: Sequence[tuple[str, str]], out: Any = sys.
     from refstack_lite.app import create_app
     from refstack_lite.db import engine_of
 
-    app = create_app({"REFSTACK_LITE_DATABASE_URL": database_url, "REFSTACK_LITE_ENV": "development"})
+    # Keeping no public answer: every statement a page costs when it is computed.
+    env = {"REFSTACK_LITE_DATABASE_URL": database_url, "REFSTACK_LITE_ENV": "development"}
+    app = create_app({**env, "REFSTACK_LITE_PUBLIC_CACHE_MB": "0"})
     engine = engine_of(app)
     client = app.test_client()
     total = 0

@@ -9,7 +9,7 @@ from flask import Flask, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from refstack_lite import __version__, db, json_answers, request_origin, security_headers
+from refstack_lite import __version__, db, json_answers, public_answers, request_origin, security_headers
 from refstack_lite.api import (
     auth,
     bodies,
@@ -49,6 +49,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
         url = "sqlite:///" + os.path.join(app.instance_path, "refstack-lite.sqlite3")
     db.init_app(app, db.make_engine(url))
+    public_answers.init_app(app)
     problems.register(app)
     security_headers.register(app)
     app.before_request(bodies.refuse_unusable_text)

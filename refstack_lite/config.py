@@ -40,6 +40,8 @@ class Settings:
     # The Redis server of the job queue (``redis://host:port/db``); None runs jobs inline, in the
     # command or request that starts them (the embedded demo and the tests).
     redis_url: str | None = None
+    # Memory each server process may keep public answers in (``public_answers``); 0 keeps none.
+    public_cache_bytes: int = 64 * 1024 * 1024
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -73,7 +75,14 @@ class Settings:
                 "REFSTACK_LITE_TRUSTED_PROXIES must be the number of reverse proxies in front of the server "
                 f"that set X-Forwarded-* (a whole number from 0 to {MAX_TRUSTED_PROXIES}), not {proxies!r}"
             )
+        cache_mb = env.get("REFSTACK_LITE_PUBLIC_CACHE_MB", "64")
+        if not (cache_mb.isascii() and cache_mb.isdigit()) or int(cache_mb) > 4096:
+            raise ConfigError(
+                "REFSTACK_LITE_PUBLIC_CACHE_MB must be the memory in MB each server process may keep public "
+                f"answers in (a whole number from 0, which keeps none, to 4096), not {cache_mb!r}"
+            )
         return cls(
+            public_cache_bytes=int(cache_mb) * 1024 * 1024,
             redis_url=_redis_url(env.get("REFSTACK_LITE_REDIS_URL", "")),
             public_url=_public_url(env.get("REFSTACK_LITE_PUBLIC_URL", ""), production),
             trusted_proxies=int(proxies),

@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -385,6 +386,18 @@ class SubmissionCount(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     total: Mapped[int]
+
+
+class ChangeCounter(Base):
+    """A number that grows with every committed change of some state, so that a process may keep
+    what it derived from that state until the number moves: ``directory`` counts the changes a
+    public answer may show. Kept by triggers (migration 0011; a migration that rebuilds one of
+    the tables they watch on SQLite must create them again)."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
 
 
 VERDICT_SUMMARY = ("totals", "totals_per_capability", "requires_platform")

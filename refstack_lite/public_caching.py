@@ -27,11 +27,21 @@ IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 SETTLED = timedelta(seconds=1)
 
 
+def etag_of(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:40]
+
+
 def conditional(
-    response: Response, last_modified: datetime | None, *, max_age: int = DIRECTORY_MAX_AGE, immutable: bool = False
+    response: Response,
+    last_modified: datetime | None,
+    *,
+    max_age: int = DIRECTORY_MAX_AGE,
+    immutable: bool = False,
+    etag: str | None = None,
 ) -> Response:
-    """``response`` with its validators and caching rules, or a 304 when the request's hold."""
-    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:40])
+    """``response`` with its validators and caching rules, or a 304 when the request's hold.
+    ``etag``, when given, is ``etag_of`` the body, computed before."""
+    response.set_etag(etag or etag_of(response.get_data()))
     if last_modified is not None and datetime.now(UTC) - last_modified >= SETTLED:
         response.last_modified = last_modified
     response.cache_control.public = True

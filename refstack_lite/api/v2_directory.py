@@ -1,7 +1,7 @@
 """``/v2/directory``: the public certification directory as JSON, CSV and Atom, for anyone.
 
-No token is read: every answer is the same for every caller, so caches may share it
-(``public_caching``). Private things answer 404 exactly as unknown ones do.
+No token is read: every answer is the same for every caller, so each process keeps it until the
+directory changes (``public_answers``) and caches may share it (``public_caching``). Private things answer 404 exactly as unknown ones do.
 """
 
 from __future__ import annotations
@@ -10,16 +10,15 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
-from refstack_lite import public_caching
+from refstack_lite import public_answers, public_caching
 from refstack_lite.api.bodies import digest_base64, iso
 from refstack_lite.api.openapi.operations import NONE, Answer, answer, operation, query_param
-from refstack_lite.certification.programs import Program
-from refstack_lite.config import Settings
 from refstack_lite.db import get_session
-from refstack_lite.directory import atom, catalog, certifications, csv_export, feed, freshness, search, values
+from refstack_lite.directory import atom, catalog, certifications, csv_export, feed, search, values
 from refstack_lite.directory.search import MAX_PER_PAGE, SORTS, STATUSES
+from refstack_lite.public_answers import programs_now
 
 bp = Blueprint("v2_directory", __name__, url_prefix="/v2/directory")
 
@@ -41,15 +40,6 @@ CACHE_HEADERS: dict[str, Any] = {
     "Cache-Control": {"description": "public, with a max-age", "schema": {"type": "string"}},
 }
 NOT_MODIFIED = Answer(304, {"description": "the copy the conditional GET names is still current; no body"})
-
-
-def _programs() -> dict[str, Program]:
-    settings: Settings = current_app.config["SETTINGS"]
-    return certifications.programs_now(get_session(), settings.accepted_guidelines)
-
-
-def _cached(response: Response, **options: Any) -> Response:
-    return public_caching.conditional(response, freshness.last_change(get_session()), **options)
 
 
 def _certification_url(c: values.Certification) -> str:
@@ -135,9 +125,10 @@ def _page_url(page: int) -> str:
     description="Public means a public product of an official vendor. A conditional GET "
     "(If-None-Match, If-Modified-Since) that still holds is answered 304 with no body.",
 )
+@public_answers.public_answer()
 def list_certifications() -> Response:
     query = search.parse(request.args)
-    page = certifications.search(get_session(), _programs(), query)
+    page = public_answers.search(query)
     body = {
         "items": [certification_json(c) for c in page.items],
         "page": page.page,
@@ -147,7 +138,7 @@ def list_certifications() -> Response:
         "next": _page_url(page.page + 1) if page.page < page.pages else None,
         "prev": _page_url(page.page - 1) if 1 < page.page <= page.pages else None,
     }
-    return _cached(jsonify(body))
+    return jsonify(body)
 
 
 @bp.get("/certifications.csv")
@@ -160,15 +151,16 @@ def list_certifications() -> Response:
     auth=NONE,
     query=SEARCH_PARAMETERS,
 )
+@public_answers.public_answer()
 def export_certifications() -> Response:
     query = search.parse({k: v for k, v in request.args.items() if k not in ("page", "per_page")})
-    rows = certifications.every(get_session(), _programs(), query)
+    rows = certifications.every(get_session(), programs_now(), query)
     text = csv_export.render(
         rows, lambda c: url_for("v2_directory.get_certification", certification_id=c.id, _external=True)
     )
     response = Response(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="certifications.csv"'
-    return _cached(response)
+    return response
 
 
 @bp.get("/certifications/<certification_id>")
@@ -180,9 +172,10 @@ def export_certifications() -> Response:
     NOT_MODIFIED,
     auth=NONE,
 )
+@public_answers.public_answer()
 def get_certification(certification_id: str) -> Response:
-    found = certifications.detail(get_session(), _programs(), certification_id)
-    return _cached(jsonify(detail_json(found)))
+    found = certifications.detail(get_session(), programs_now(), certification_id)
+    return jsonify(detail_json(found))
 
 
 @bp.get("/certifications/<certification_id>/envelope")
@@ -220,8 +213,9 @@ def get_envelope(certification_id: str) -> Response:
     NOT_MODIFIED,
     auth=NONE,
 )
+@public_answers.public_answer()
 def get_vendor(vendor_id: str) -> Response:
-    found = catalog.vendor(get_session(), _programs(), vendor_id)
+    found = catalog.vendor(get_session(), programs_now(), vendor_id)
     body = {
         "id": found.id,
         "name": found.name,
@@ -238,7 +232,7 @@ def get_vendor(vendor_id: str) -> Response:
         ],
         "url": url_for("v2_directory.get_vendor", vendor_id=found.id),
     }
-    return _cached(jsonify(body))
+    return jsonify(body)
 
 
 @bp.get("/products/<product_id>")
@@ -250,8 +244,9 @@ def get_vendor(vendor_id: str) -> Response:
     NOT_MODIFIED,
     auth=NONE,
 )
+@public_answers.public_answer()
 def get_product(product_id: str) -> Response:
-    found = catalog.product(get_session(), _programs(), product_id)
+    found = catalog.product(get_session(), programs_now(), product_id)
     body = {
         "id": found.id,
         "name": found.name,
@@ -264,7 +259,7 @@ def get_product(product_id: str) -> Response:
         ],
         "url": url_for("v2_directory.get_product", product_id=found.id),
     }
-    return _cached(jsonify(body))
+    return jsonify(body)
 
 
 @bp.get("/feed.atom")
@@ -276,10 +271,11 @@ def get_product(product_id: str) -> Response:
     NOT_MODIFIED,
     auth=NONE,
 )
+@public_answers.public_answer()
 def get_feed() -> Response:
     session = get_session()
-    events = feed.events(session, _programs())
-    changed = freshness.last_change(session)
+    events = feed.events(session, programs_now())
+    changed = public_answers.last_change()
     updated = events[0].at if events else changed
     host = urlsplit(request.host_url).hostname or "localhost"
     document = atom.render(
@@ -291,4 +287,4 @@ def get_feed() -> Response:
         data_of=_certification_url,
         feed_id=f"tag:{host},2026:refstack-lite/certifications",
     )
-    return public_caching.conditional(Response(document, mimetype="application/atom+xml"), changed)
+    return Response(document, mimetype="application/atom+xml")

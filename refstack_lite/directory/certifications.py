@@ -93,10 +93,17 @@ def _filtered(search: Search, programs: Mapping[str, Program]) -> list[ColumnEle
     return conditions
 
 
-def search(session: Session, programs: Mapping[str, Program], query: Search) -> values.Page:
-    """One page of the public certifications ``query`` matches, in its order, and how many match."""
+def count(session: Session, programs: Mapping[str, Program], query: Search) -> int:
+    """How many public certifications ``query`` matches."""
+    return session.scalar(_count(_filtered(query, programs))) or 0
+
+
+def search(session: Session, programs: Mapping[str, Program], query: Search, total: int | None = None) -> values.Page:
+    """One page of the public certifications ``query`` matches, in its order, and how many match
+    (``total`` when the caller counted them already)."""
     conditions = _filtered(query, programs)
-    total = session.scalar(_count(conditions)) or 0
+    if total is None:
+        total = count(session, programs, query)
     rows = session.scalars(
         public_certifications()
         .where(*conditions)

@@ -30,7 +30,7 @@ def events(session: Session, programs: Mapping[str, Program], limit: int = 50) -
     for record in issued:
         found.append(values.FeedEvent("issued", record.decided_at, certification(record, programs), ()))
     revoked = session.scalars(
-        public_certifications().where(R.revoked_at.is_not(None)).order_by(R.revoked_at.desc(), R.id).limit(limit)
+        public_certifications().where(R.revoked_at.is_not(None)).order_by(R.revoked_at.desc(), R.id.desc()).limit(limit)
     ).unique()
     for record in revoked:
         shown = certification(record, programs)

@@ -33,6 +33,10 @@ class Search:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
 
+    def matching(self) -> tuple[str | None, ...]:
+        """What decides which certifications match (not their order or page)."""
+        return (self.text, self.program, self.guideline, self.vendor_id, self.status)
+
 
 def parse(args: Mapping[str, str]) -> Search:
     """The search ``args`` ask for; raises ``InvalidInput`` listing every bad parameter."""

@@ -4,12 +4,11 @@ and web sites, and the snippets that embed it. Unknown and private products get 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, url_for
 
-from refstack_lite import public_caching
-from refstack_lite.config import Settings
+from refstack_lite import public_answers
 from refstack_lite.db import get_session
-from refstack_lite.directory import badges, catalog, certifications, freshness
+from refstack_lite.directory import badges, catalog
 from refstack_lite.errors import NotFound
 
 bp = Blueprint("badges", __name__, url_prefix="/badges")
@@ -19,10 +18,10 @@ BADGE_MAX_AGE = 300
 
 
 @bp.get("/<vendor_id>/<product_id>/<program>.svg")
+@public_answers.public_answer(max_age=BADGE_MAX_AGE)
 def badge(vendor_id: str, product_id: str, program: str) -> Response:
     session = get_session()
-    settings: Settings = current_app.config["SETTINGS"]
-    programs = certifications.programs_now(session, settings.accepted_guidelines)
+    programs = public_answers.programs_now()
     try:
         _, _, found = catalog.product_certifications(session, programs, vendor_id, product_id, program)
     except NotFound:
@@ -31,8 +30,7 @@ def badge(vendor_id: str, product_id: str, program: str) -> Response:
         return response
     label = programs[program].name if program in programs else program
     shown = badges.for_certifications(label, found)
-    response = Response(badges.svg(shown), mimetype=SVG)
-    return public_caching.conditional(response, freshness.last_change(session), max_age=BADGE_MAX_AGE)
+    return Response(badges.svg(shown), mimetype=SVG)
 
 
 def snippets_for(vendor_id: str, product_id: str, program: str, product_url: str, alt: str) -> badges.Snippets:

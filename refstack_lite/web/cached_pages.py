@@ -1,8 +1,9 @@
 """HTTP caching of the public pages, by the same rules as the directory's API.
 
-A public page is the same for every reader (nothing on it depends on who asks), so it gets the
-API's strong ``ETag`` and ``Last-Modified`` (from ``directory.freshness``), and a conditional
-GET that still holds is a ``304``. Unlike the API's answers, which caches may keep a minute,
+A public page is the same for every reader (nothing on it depends on who asks), so each process
+keeps it until the directory changes (``public_answers``), and it gets the API's strong ``ETag``
+and ``Last-Modified`` (from ``directory.freshness``): a conditional GET that still holds is a
+``304``. Unlike the API's answers, which caches may keep a minute,
 a page is ``no-cache``: kept, but revalidated at each visit, so a person never reads a
 certification as active after its revocation. The signed envelope and
 the signer's key of a certification never change: they are cached as immutable.
@@ -16,9 +17,7 @@ from typing import ParamSpec
 
 from flask import Response
 
-from refstack_lite import public_caching
-from refstack_lite.db import get_session
-from refstack_lite.directory import freshness
+from refstack_lite import public_answers, public_caching
 
 P = ParamSpec("P")
 
@@ -27,13 +26,10 @@ def public_page(view: Callable[P, str]) -> Callable[P, Response]:
     """``view``'s HTML, with validators and caching rules (or a 304)."""
 
     @functools.wraps(view)
-    def cached(*args: P.args, **kwargs: P.kwargs) -> Response:
-        response = Response(view(*args, **kwargs), mimetype="text/html")
-        return public_caching.conditional(
-            response, freshness.last_change(get_session()), max_age=public_caching.REVALIDATE
-        )
+    def page(*args: P.args, **kwargs: P.kwargs) -> Response:
+        return Response(view(*args, **kwargs), mimetype="text/html")
 
-    return cached
+    return public_answers.public_answer(max_age=public_caching.REVALIDATE)(page)
 
 
 def immutable_file(response: Response) -> Response:

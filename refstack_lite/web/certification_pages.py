@@ -9,9 +9,9 @@ from flask import Response, render_template, url_for
 
 from refstack_lite.db import get_session
 from refstack_lite.directory import certifications, lookups
+from refstack_lite.public_answers import programs_now
 from refstack_lite.web.blueprint import bp
 from refstack_lite.web.cached_pages import immutable_file, public_page
-from refstack_lite.web.directory_pages import programs_now
 
 
 def envelope_file(certification_id: str) -> str:

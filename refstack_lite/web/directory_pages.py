@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 
-from refstack_lite.certification.programs import Program
-from refstack_lite.config import Settings
+from refstack_lite import public_answers
 from refstack_lite.db import get_session
 from refstack_lite.directory import catalog, certifications, lookups, search, values
+from refstack_lite.public_answers import programs_now
 from refstack_lite.web import badges
 from refstack_lite.web.blueprint import bp
 from refstack_lite.web.cached_pages import public_page
@@ -33,9 +33,8 @@ SORT_LABELS = {
 }
 
 
-def programs_now() -> dict[str, Program]:
-    settings: Settings = current_app.config["SETTINGS"]
-    return certifications.programs_now(get_session(), settings.accepted_guidelines)
+def _named_size(named: tuple[values.Named, ...]) -> int:
+    return public_answers.OVERHEAD_BYTES + sum(200 + len(n.id) + len(n.name) for n in named)
 
 
 def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
@@ -77,7 +76,7 @@ def directory() -> str:
     args = _filled(request.args.to_dict(flat=True))
     query = search.parse(args)
     programs = programs_now()
-    found = certifications.search(get_session(), programs, query)
+    found = public_answers.search(query)
 
     def page_url(number: int) -> str:
         return url_for("pages.directory", **{**as_values(args), "page": str(number)})
@@ -93,7 +92,9 @@ def directory() -> str:
         page_numbers=page_numbers(found.page, found.pages),
         programs=sorted(programs.values(), key=lambda p: p.name),
         guidelines=guidelines,
-        vendors=lookups.certified_vendors(get_session()),
+        vendors=public_answers.remembered(
+            ("certified_vendors",), lambda: lookups.certified_vendors(get_session()), size=_named_size
+        ),
         statuses=search.STATUSES,
         sorts=[(value, SORT_LABELS.get(value, value)) for value in search.SORTS],
     )

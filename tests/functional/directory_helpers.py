@@ -4,7 +4,10 @@ cloud ids, people's names and emails), with the strings that must never leak."""
 
 from __future__ import annotations
 
+import itertools
+import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -12,8 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from flask import Flask
 from flask.testing import FlaskClient
 
-from refstack_lite import public_caching
+from refstack_lite import public_answers, public_caching
 from refstack_lite.db import get_session
+from refstack_lite.directory.changes import KeptStates
 from refstack_lite.models import CertificationRecord, CertificationRequest, Submission, User
 from refstack_lite.models import Vendor as VendorRow
 from tests.functional.api_helpers import make_official, new_product, new_vendor, ok, unchanged
@@ -173,6 +177,12 @@ def _private_strings(
     return private
 
 
+def keeping_no_answers(app: Flask) -> None:
+    """From now on ``app`` runs every public view and partial result afresh (to count what a
+    view costs when nothing is kept)."""
+    app.extensions[public_answers.EXTENSION] = KeptStates(0)
+
+
 def assert_answered_304_while_current(app: Flask, client: FlaskClient, url: str) -> tuple[str, str]:
     """A public answer's validators and caching rules, and a 304 (changing nothing) for a
     conditional GET that names it; its (ETag, Last-Modified)."""
@@ -207,3 +217,54 @@ def assert_cached_until_a_change(app: Flask, directory: Directory, url: str) -> 
     assert after.headers["ETag"] != etag
     time.sleep(public_caching.SETTLED.total_seconds())
     assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 200
+
+
+# --- every public route, for walks over the whole public side ------------------------------------
+
+PUBLIC_ENDPOINTS = ("v2_directory.", "badges.", "pages.")
+PROGRAMS = ("powered-platform", "powered-compute", "no-such-program")
+QUERIES = (
+    "",
+    "?per_page=1&page=2",
+    "?q=acme",
+    "?q=hooli",
+    "?q=hidden",
+    *(f"?status={s}" for s in ("active", "expired", "suspended", "revoked")),
+    *(f"?sort={s}" for s in ("newest", "oldest", "vendor", "product", "program", "guideline")),
+    "?guideline=2019.11&program=powered-platform",
+)
+
+
+def placeholder_values(directory: Directory) -> dict[str, list[str]]:
+    private = directory.private
+    return {
+        "certification_id": [*directory.certifications.values(), *directory.private_certifications.values()],
+        "vendor_id": [*directory.public_vendor_ids.values(), private["unofficial vendor id"]],
+        "product_id": [
+            *directory.public_product_ids.values(),
+            private["private product id"],
+            private["unofficial vendor's product id"],
+        ],
+        "program": list(PROGRAMS),
+        "name": ["2019.11", "2020.06"],  # guideline pages
+        "target": ["platform"],
+    }
+
+
+def public_urls(app: Flask, directory: Directory) -> Iterator[str]:
+    values = placeholder_values(directory)
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith(PUBLIC_ENDPOINTS) or "GET" not in (rule.methods or set()):
+            continue
+        if "filename" in rule.arguments:  # the stylesheet: a file of the repository, no data
+            continue
+        missing = set(rule.arguments) - set(values)
+        assert not missing, f"give the privacy walk values for {rule.rule}: {sorted(missing)}"
+        names = sorted(rule.arguments)
+        for combination in itertools.product(*(values[n] for n in names)):
+            path = rule.rule
+            for name, value in zip(names, combination, strict=True):
+                path = re.sub(rf"<(?:[^<>:]+:)?{name}>", value, path)
+            yield path
+            if not rule.arguments:
+                yield from (path + q for q in QUERIES)

@@ -46,6 +46,7 @@ def test_every_variable_is_read() -> None:
             "REFSTACK_LITE_PUBLIC_URL": PUBLIC_URL,
             "REFSTACK_LITE_TRUSTED_PROXIES": "1",
             "REFSTACK_LITE_REDIS_URL": "redis://127.0.0.1:6379/2",
+            "REFSTACK_LITE_PUBLIC_CACHE_MB": "0",
         }
     )
     assert settings == Settings(
@@ -57,6 +58,7 @@ def test_every_variable_is_read() -> None:
         public_url=PUBLIC_URL,
         trusted_proxies=1,
         redis_url="redis://127.0.0.1:6379/2",
+        public_cache_bytes=0,
     )
 
 
@@ -70,6 +72,17 @@ def test_an_unusable_redis_url_is_refused(url: str) -> None:
 def test_bad_challenge_hours_are_refused(hours: str) -> None:
     with pytest.raises(ConfigError, match="REFSTACK_LITE_CHALLENGE_HOURS"):
         Settings.from_env({"REFSTACK_LITE_CHALLENGE_HOURS": hours})
+
+
+@pytest.mark.parametrize("megabytes", ["-1", "4097", "64MB", "1.5", "", " 64", "٣"])
+def test_a_bad_public_cache_size_is_refused(megabytes: str) -> None:
+    with pytest.raises(ConfigError, match="REFSTACK_LITE_PUBLIC_CACHE_MB must be the memory in MB"):
+        Settings.from_env({"REFSTACK_LITE_PUBLIC_CACHE_MB": megabytes})
+
+
+def test_the_public_cache_size_is_in_megabytes() -> None:
+    assert Settings.from_env({}).public_cache_bytes == 64 * 1024 * 1024
+    assert Settings.from_env({"REFSTACK_LITE_PUBLIC_CACHE_MB": "4096"}).public_cache_bytes == 4096 * 1024 * 1024
 
 
 def test_process_environment_is_the_default_source(monkeypatch: pytest.MonkeyPatch) -> None:
