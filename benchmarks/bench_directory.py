@@ -24,6 +24,13 @@ what a popular page costs. ``--keep-nothing`` starts the server with ``REFSTACK_
 instead, so every request computes its answer: what a page nobody asked for since the last change
 costs.
 
+``--varied`` asks a different URL of the same kind at every request instead, never one twice: every
+product page, certification page and badge of the dataset, the search for each seeded vendor's
+number (``q=vendor 417``) under each status and order, the JSON directory's first 50 pages in each
+order and status. So every answer is computed, while what many answers share (the programs, the
+vendors to filter by, a search's total) is kept as in production: what a page nobody asked for
+since the last change costs. The feed has one URL and is left out.
+
 The servers and the measuring are ``bench_reads.py``'s: ``scripts/entrypoint.sh`` (gunicorn,
 ``--workers`` sync workers) on a free 127.0.0.1 port, wrk, and ``bare_app.py``'s ``/bytes/<n>``
 for the ceiling. ``--explain`` prints instead the plan of every SQL statement each page issues
@@ -39,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import signal
 import sys
 from dataclasses import dataclass
@@ -116,6 +124,55 @@ def pick(url: str) -> Picked:
     return Picked(best[0], best[1], newest, total)
 
 
+def varied_paths(url: str) -> dict[str, tuple[str, ...]]:
+    """Distinct URLs of each kind, in a fixed shuffled order (see ``--varied``)."""
+    from sqlalchemy import create_engine, select
+
+    from refstack_lite.directory.search import SORTS, STATUSES
+    from refstack_lite.models import CertificationRecord, Product, ProductVersion, Vendor
+
+    engine = create_engine(url)
+    public = (Product.public.is_(True), Vendor.status == "official")
+    with engine.connect() as conn:
+        products = conn.execute(select(Vendor.id, Product.id).join(Product.vendor).where(*public)).all()
+        certified = conn.scalars(
+            select(CertificationRecord.id)
+            .join(ProductVersion, ProductVersion.id == CertificationRecord.product_version_id)
+            .join(Product, Product.id == ProductVersion.product_id)
+            .join(Vendor, Vendor.id == Product.vendor_id)
+            .where(*public)
+        ).all()
+        numbers = sorted(int(name.rsplit(" ", 1)[1]) for name in conn.scalars(select(Vendor.name)))
+    engine.dispose()
+    statuses = ("", *STATUSES)
+
+    def search(**query: str) -> str:
+        return urlencode({k: v for k, v in query.items() if v}, quote_via=quote)
+
+    searches = [
+        search(q=f"vendor {n:03d}", status=status, sort=sort) for n in numbers for status in statuses for sort in SORTS
+    ]
+    listed = [
+        search(page=str(page), sort=sort, status=status)
+        for page in range(1, 51)
+        for sort in SORTS
+        for status in statuses
+    ]
+    found = {
+        "directory": [f"/directory?{s}" for s in searches],
+        "product": [f"/products/{product}" for _, product in products],
+        "certification": [f"/certifications/{c}" for c in certified],
+        "badge": [f"/badges/{vendor}/{product}/powered-platform.svg" for vendor, product in products],
+        "json": [f"/v2/directory/certifications?{s}" for s in listed],
+        "json-search": [f"/v2/directory/certifications?{s}" for s in searches],
+        "csv": [f"/v2/directory/certifications.csv?{search(q=f'vendor {n:03d}')}" for n in numbers],
+    }
+    shuffle = random.Random(14).shuffle  # noqa: S311 - a fixed order, not a secret
+    for paths in found.values():
+        shuffle(paths)
+    return {label: tuple(paths) for label, paths in found.items()}
+
+
 def pages(picked: Picked) -> list[tuple[str, str, str]]:
     """(label, path, goal) of every measured page."""
     search = urlencode(SEARCH, quote_via=quote)
@@ -138,12 +195,15 @@ def main() -> int:
     ap.add_argument("--only", help=f"comma-separated labels: {', '.join(LABELS)}")
     ap.add_argument("--explain", action="store_true", help="print the plan of every statement of each page instead")
     ap.add_argument("--keep-nothing", action="store_true", help="compute every answer (no public answer kept)")
+    ap.add_argument("--varied", action="store_true", help="a new URL of each kind at every request")
     args = ap.parse_args()
     wanted = set(LABELS if args.only is None else args.only.split(","))
     if not wanted <= set(LABELS):
         ap.error(f"--only takes {', '.join(LABELS)}")
     url = args.database_url
     picked = pick(url)
+    if args.varied:
+        wanted.discard("atom")
     chosen = [page for page in pages(picked) if page[0] in wanted]
     if args.explain:
         explain(url, [(label, path) for label, path, _ in chosen])
@@ -154,8 +214,17 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     settings = {"REFSTACK_LITE_PUBLIC_CACHE_MB": "0"} if args.keep_nothing else {}
     with servers(args, url, "bench-directory-", settings) as running:
+        varied = varied_paths(url) if args.varied else {}
         rows = measure_each(
-            args, running, database, [Endpoint(label, path, None, goal) for label, path, goal in chosen]
+            args,
+            running,
+            database,
+            [
+                Endpoint(label, varied[label][0], None, goal, varied[label])
+                if varied
+                else Endpoint(label, path, None, goal)
+                for label, path, goal in chosen
+            ],
         )
     report(args, backend, picked.certifications, rows)
     if args.json:
@@ -165,6 +234,8 @@ def main() -> int:
 
 def report(args: argparse.Namespace, backend: str, certifications: int, rows: list[dict[str, Any]]) -> None:
     kept = "every answer computed" if args.keep_nothing else "answers kept"
+    if args.varied:
+        kept += ", a new URL at each request"
     subject = f"the directory with {certifications:,} public certifications, {backend}, {kept}"
     print_table(args, subject, "page", rows, GOALS)
 

@@ -69,6 +69,41 @@ class Endpoint:
     path: str
     token: str | None
     goal: str  # key of GOALS
+    # When given, the load asks each of these once, in turn, from where the last window stopped
+    # (``VARIED_SCRIPT``), so no answer is asked twice; ``path`` is then the first of them.
+    paths: tuple[str, ...] = ()
+
+
+# Asks args[1]'s paths in turn from line args[2] on; any 200 answer is right (their sizes differ).
+VARIED_SCRIPT = r"""
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  paths = {}
+  for line in io.lines(args[1]) do table.insert(paths, line) end
+  next_path = tonumber(args[2]); cap = tonumber(args[3])
+  n = 0; bad_status = 0; bad_body = 0
+end
+function request()
+  local path = paths[(next_path % #paths) + 1]
+  next_path = next_path + 1
+  return wrk.format(nil, path)
+end
+function response(status, headers, body)
+  n = n + 1
+  if status ~= 200 then bad_status = bad_status + 1 end
+  if n >= cap then wrk.thread:stop() end
+end
+""" + WRK_SCRIPT[WRK_SCRIPT.index("function done") :]
+
+
+@dataclass
+class Cursor:
+    """Where the next window of a varied load starts in its paths, and the file holding them."""
+
+    paths: Path
+    count: int
+    position: int = 0
 
 
 # --------------------------------------------------------------------------- measuring
@@ -83,28 +118,54 @@ def fetch(url: str, token: str | None) -> bytes:
         return data
 
 
-def wrk(args: argparse.Namespace, url: str, token: str | None, size: int, lua: Path, seconds: float) -> dict[str, Any]:
-    cmd = [args.wrk, "-t1", f"-c{args.connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(lua)]
+def wrk(
+    args: argparse.Namespace,
+    url: str,
+    token: str | None,
+    size: int,
+    lua: Path,
+    seconds: float,
+    cursor: Cursor | None = None,
+) -> dict[str, Any]:
+    script = lua if cursor is None else lua.with_name("varied.lua")
+    cmd = [args.wrk, "-t1", f"-c{args.connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s"]
+    cmd += ["-s", str(script)]
     if token:
         cmd += ["-H", f"Authorization: Bearer {token}"]
-    cmd += [url, "--", str(size), str(args.max_requests)]
+    if cursor is None:
+        cmd += [url, "--", str(size), str(args.max_requests)]
+    else:
+        cmd += [url, "--", str(cursor.paths), str(cursor.position), str(args.max_requests)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH-RESULT ")), None)
     if out.returncode != 0 or line is None:
         sys.exit(f"wrk failed ({out.returncode}):\n{out.stdout}{out.stderr}")
     result: dict[str, Any] = json.loads(line.removeprefix("BENCH-RESULT "))
+    if cursor is not None:
+        # answered, plus those still in flight when wrk stopped (at most one per connection)
+        cursor.position += result["requests"] + args.connections
+        if cursor.position > cursor.count:
+            sys.exit(f"{cursor.count} distinct paths are too few for this load: shorter or fewer windows")
     return result
 
 
 def measure(
-    args: argparse.Namespace, url: str, token: str | None, size: int, lua: Path, pid: int, database: str | None
+    args: argparse.Namespace,
+    url: str,
+    token: str | None,
+    size: int,
+    lua: Path,
+    pid: int,
+    database: str | None,
+    cursor: Cursor | None = None,
 ) -> dict[str, Any]:
-    """One wrk window against ``url``; CPU of the server tree ``pid`` (and of PostgreSQL)."""
+    """One wrk window against ``url`` (or ``cursor``'s next paths on its server); CPU of the
+    server tree ``pid`` (and of PostgreSQL)."""
     if args.warmup > 0:
-        wrk(args, url, token, size, lua, args.warmup)
+        wrk(args, url, token, size, lua, args.warmup, cursor)
     me0, busy0, app0, t0 = os.times(), machine_busy(), tree_cpu(pid), time.monotonic()
     db0 = postgres_cpu(database) if database else 0.0
-    w = wrk(args, url, token, size, lua, args.duration)
+    w = wrk(args, url, token, size, lua, args.duration, cursor)
     me1, busy1, app1, elapsed = os.times(), machine_busy(), tree_cpu(pid), time.monotonic() - t0
     db1 = postgres_cpu(database) if database else 0.0
     n = max(1, w["requests"])
@@ -233,6 +294,7 @@ def servers(
         }
         lua = Path(tmp) / "check.lua"
         lua.write_text(WRK_SCRIPT)
+        lua.with_name("varied.lua").write_text(VARIED_SCRIPT)
         here = str(Path(__file__).resolve().parent)
         bare_env = {
             **env,
@@ -259,10 +321,15 @@ def measure_each(
         if len(fetch(f"{running.bare_base}/bytes/{size}", None)) != size:
             sys.exit("the bare endpoint answered another size")
         runs = []
+        cursor = None
+        if e.paths:
+            paths = running.lua.with_name(f"{e.label}.paths")
+            paths.write_text("".join(p + "\n" for p in e.paths[1:]))  # the first was asked above
+            cursor = Cursor(paths, len(e.paths) - 1)
         for i in range(args.runs):
             pids = [running.app.pid, running.bare.pid]
             other = wait_quiet(args.quiet_wait, pids) if args.quiet_wait > 0 else float("nan")
-            app = measure(args, running.base + e.path, e.token, size, running.lua, running.app.pid, database)
+            app = measure(args, running.base + e.path, e.token, size, running.lua, running.app.pid, database, cursor)
             ceiling = measure(
                 args, f"{running.bare_base}/bytes/{size}", None, size, running.lua, running.bare.pid, None
             )

@@ -131,13 +131,17 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=5, help="unmeasured requests first; default 5")
     ap.add_argument("--top", type=int, default=0, help="also print this many functions by own time")
     ap.add_argument("--directory", action="store_true", help="also the public directory's pages")
+    ap.add_argument(
+        "--keep-nothing", action="store_true", help="compute every public answer (otherwise repeats are kept answers)"
+    )
     args = ap.parse_args()
     if not (1 <= args.requests <= 10_000 and 0 <= args.warmup <= 1000 and 0 <= args.top <= 100):
         ap.error("--requests 1-10,000, --warmup 0-1,000, --top 0-100")
     env = {**os.environ, "REFSTACK_LITE_DATABASE_URL": args.database_url, "REFSTACK_LITE_ENV": "development"}
     from refstack_lite.app import create_app
 
-    app = create_app({"REFSTACK_LITE_DATABASE_URL": args.database_url, "REFSTACK_LITE_ENV": "development"})
+    kept = {"REFSTACK_LITE_PUBLIC_CACHE_MB": "0"} if args.keep_nothing else {}
+    app = create_app({"REFSTACK_LITE_DATABASE_URL": args.database_url, "REFSTACK_LITE_ENV": "development", **kept})
     client = app.test_client()
     for label, path, token in endpoints(args.database_url, env, args.directory):
         profile(client, label, path, token, args)
