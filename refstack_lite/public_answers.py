@@ -1,14 +1,13 @@
-"""Public answers kept in each server process until the directory changes.
+"""Public answers kept in each server process until what they read changes.
 
-A public answer (a directory page, its JSON, export and feed, a badge, a guideline page) is the
-same for every reader and a function of the request and the directory's state
-(``directory.changes``). Each request reads the state once; an answer this process already
-built for that state and that request (its URL, host included) is sent again without running
-the view. The same memory keeps partial results that many answers share, such as the programs
-and the vendors the search can filter by.
+A public answer (a directory page, its JSON, export and feed, a badge, a guideline page; RefStack's
+public list of uploads) is the same for every reader and a function of the request and of a
+state that a change counter names (``directory.changes``). Each request reads its counter once;
+an answer this process already built for that state and that request (its URL, host included)
+is sent again without running the view. The directory's memory also keeps partial results that
+many answers share, such as the programs and the vendors the search can filter by.
 
 Only complete 200 answers are kept: refusals and not-found answers run their view every time.
-The HTTP validators (``public_caching``) are applied to kept and fresh answers alike.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from refstack_lite.certification.programs import Program
 from refstack_lite.config import Settings
 from refstack_lite.db import engine_of, get_session
 from refstack_lite.directory import certifications, changes, freshness, values
+from refstack_lite.directory.changes import DIRECTORY, PUBLIC_V1
 from refstack_lite.directory.search import Search
 
 EXTENSION = "refstack_lite.public_answers"
@@ -40,26 +40,26 @@ T = TypeVar("T")
 class _Answer:
     body: bytes
     headers: list[tuple[str, str]]
-    etag: str
-    last_modified: datetime | None
 
 
 def init_app(app: Flask) -> None:
     settings: Settings = app.config["SETTINGS"]
-    app.extensions[EXTENSION] = changes.KeptStates(settings.public_cache_bytes)
+    app.extensions[EXTENSION] = {
+        counter: changes.KeptStates(settings.public_cache_bytes) for counter in (DIRECTORY, PUBLIC_V1)
+    }
 
 
-def kept(app: Flask) -> changes.KeptStates:
-    states: changes.KeptStates = app.extensions[EXTENSION]
-    return states
+def kept(app: Flask, counter: str = DIRECTORY) -> changes.KeptStates:
+    states: dict[str, changes.KeptStates] = app.extensions[EXTENSION]
+    return states[counter]
 
 
-def state() -> int:
-    """The directory's state for this request, read once."""
-    if "directory_state" not in g:
-        g.directory_state = changes.latest(engine_of(current_app))
-    value: int = g.directory_state
-    return value
+def state(counter: str = DIRECTORY) -> int:
+    """The state ``counter`` names for this request, read once."""
+    read: dict[str, int] = g.setdefault("public_states", {})
+    if counter not in read:
+        read[counter] = changes.latest(engine_of(current_app), counter)
+    return read[counter]
 
 
 def remembered(key: Hashable, compute: Callable[[], T], size: Callable[[T], int] = lambda _: OVERHEAD_BYTES) -> T:
@@ -86,30 +86,47 @@ def search(query: Search) -> values.Page:
     return certifications.search(session, programs, query, total)
 
 
-def public_answer(
-    *, max_age: int = public_caching.DIRECTORY_MAX_AGE
+def kept_answer(
+    counter: str,
+    *,
+    keep_when: Callable[[], bool] = lambda: True,
+    validators: Callable[[Response], object] | None = None,
 ) -> Callable[[Callable[P, Response]], Callable[P, Response]]:
-    """Keep the view's 200 answers per request URL and directory state, and apply the HTTP
-    validators and caching rules to every answer it gives (``public_caching.conditional``)."""
+    """Keep the view's 200 answers per request URL and state of ``counter``, for requests
+    ``keep_when`` allows (others run the view as if nothing were kept). ``validators`` adds the
+    HTTP validators to a new answer before it is kept; a conditional GET is then answered from
+    them, kept or new."""
 
     def decorate(view: Callable[P, Response]) -> Callable[P, Response]:
         @functools.wraps(view)
         def answered(*args: P.args, **kwargs: P.kwargs) -> Response:
-            states = kept(current_app)
-            now = state()
+            if not keep_when():
+                return view(*args, **kwargs)
+            states, now = kept(current_app, counter), state(counter)
             key = ("answer", request.url_root, request.full_path)
             found = states.get(now, key)
             if isinstance(found, _Answer):
                 response = Response(found.body, headers=found.headers)
-                return public_caching.conditional(response, found.last_modified, max_age=max_age, etag=found.etag)
-            response = view(*args, **kwargs)
-            if response.status_code != 200 or response.is_streamed:
-                return response
-            body = response.get_data()
-            answer = _Answer(body, list(response.headers.items()), public_caching.etag_of(body), last_change())
-            states.put(now, key, answer, len(body) + OVERHEAD_BYTES)
-            return public_caching.conditional(response, answer.last_modified, max_age=max_age, etag=answer.etag)
+            else:
+                response = view(*args, **kwargs)
+                if response.status_code != 200 or response.is_streamed:
+                    return response
+                if validators is not None:
+                    validators(response)
+                body = response.get_data()
+                states.put(now, key, _Answer(body, list(response.headers.items())), len(body) + OVERHEAD_BYTES)
+            if validators is not None:
+                response.make_conditional(request)  # a 304 loses its body
+            return response
 
         return answered
 
     return decorate
+
+
+def public_answer(
+    *, max_age: int = public_caching.DIRECTORY_MAX_AGE
+) -> Callable[[Callable[P, Response]], Callable[P, Response]]:
+    """A directory answer: kept until the directory changes, with the HTTP validators and caching
+    rules of ``public_caching``."""
+    return kept_answer(DIRECTORY, validators=lambda r: public_caching.validators(r, last_change(), max_age=max_age))

@@ -32,16 +32,19 @@ def etag_of(body: bytes) -> str:
 
 
 def conditional(
-    response: Response,
-    last_modified: datetime | None,
-    *,
-    max_age: int = DIRECTORY_MAX_AGE,
-    immutable: bool = False,
-    etag: str | None = None,
+    response: Response, last_modified: datetime | None, *, max_age: int = DIRECTORY_MAX_AGE, immutable: bool = False
 ) -> Response:
-    """``response`` with its validators and caching rules, or a 304 when the request's hold.
-    ``etag``, when given, is ``etag_of`` the body, computed before."""
-    response.set_etag(etag or etag_of(response.get_data()))
+    """``response`` with its validators and caching rules, or a 304 when the request's hold."""
+    validators(response, last_modified, max_age=max_age, immutable=immutable)
+    response.make_conditional(request)  # changes ``response`` itself (a 304 loses its body)
+    return response
+
+
+def validators(
+    response: Response, last_modified: datetime | None, *, max_age: int = DIRECTORY_MAX_AGE, immutable: bool = False
+) -> None:
+    """Set ``response``'s validators (``ETag``, ``Last-Modified``) and caching rules."""
+    response.set_etag(etag_of(response.get_data()))
     if last_modified is not None and datetime.now(UTC) - last_modified >= SETTLED:
         response.last_modified = last_modified
     response.cache_control.public = True
@@ -51,5 +54,3 @@ def conditional(
         response.cache_control.max_age = max_age
     if immutable:
         response.cache_control.immutable = True
-    response.make_conditional(request)  # changes ``response`` itself (a 304 loses its body)
-    return response

@@ -20,11 +20,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.http import HTTP_STATUS_CODES
 
+from refstack_lite import public_answers
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.problems import STATUS
 from refstack_lite.api.uploads import read_upload
 from refstack_lite.config import Settings
 from refstack_lite.db import get_session
+from refstack_lite.directory.changes import PUBLIC_V1
 from refstack_lite.errors import (
     InvalidInput,
     NotFound,
@@ -188,8 +190,14 @@ def _result_json(result: v1_results.Result, internals: bool) -> dict[str, Any]:
     }
 
 
+def _anonymous_public_list() -> bool:
+    """The list every anonymous caller gets alike (a token may show the foundation more)."""
+    return "Authorization" not in request.headers and "signed" not in request.args
+
+
 @bp.get("")
 @bp.get("/")
+@public_answers.kept_answer(PUBLIC_V1, keep_when=_anonymous_public_list)
 def list_results() -> Response:
     """20 uploads a page, newest first: the public ones, or with ``signed`` the caller's vendors'."""
     actor = current_actor()

@@ -3,7 +3,9 @@
 Every public answer is a function of the request and of the stored facts the directory reads;
 nothing in it depends on the clock (``freshness``). Triggers count every committed change of
 those facts in ``change_counters`` (migration 0011), so the counter names a state: an answer
-derived after reading value *n* holds for as long as the counter reads *n*.
+derived after reading value *n* holds for as long as the counter reads *n*. ``DIRECTORY``
+counts what the directory's answers read; ``PUBLIC_V1`` what RefStack's public list of uploads
+reads.
 
 The counter is read before anything it guards. A change committed in between makes the answer
 newer than its state, never older; the next reader sees the counter move and drops it.
@@ -16,31 +18,32 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar, cast
 
 from cachetools import LRUCache
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.orm import Session
 
 from refstack_lite.models import ChangeCounter
 
-COUNTER = "directory"  # migration 0011
-_VALUE = select(ChangeCounter.value).where(ChangeCounter.name == COUNTER)
+DIRECTORY = "directory"  # migration 0011
+PUBLIC_V1 = "public_v1"
+_VALUE = select(ChangeCounter.value).where(ChangeCounter.name == bindparam("counter"))
 
 T = TypeVar("T")
 
 
-def current(session: Session) -> int:
-    """The directory's state as ``session`` sees it now (0 before the first change is counted)."""
-    return _value_of(session.connection())
+def current(session: Session, counter: str = DIRECTORY) -> int:
+    """The state ``counter`` names as ``session`` sees it now (0 before its first change)."""
+    return _value_of(session.connection(), counter)
 
 
-def latest(engine: Engine) -> int:
-    """The directory's state now, read outside any transaction: one round trip where a session's
-    read would also begin and end one."""
+def latest(engine: Engine, counter: str) -> int:
+    """The state ``counter`` names now, read outside any transaction: one round trip where a
+    session's read would also begin and end one."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return _value_of(connection)
+        return _value_of(connection, counter)
 
 
-def _value_of(connection: Connection) -> int:
-    value = connection.execute(_VALUE).scalar()
+def _value_of(connection: Connection, counter: str) -> int:
+    value = connection.execute(_VALUE, {"counter": counter}).scalar()
     return 0 if value is None else value
 
 

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from refstack_lite import public_answers, public_caching
 from refstack_lite.db import get_session
-from refstack_lite.directory.changes import KeptStates
+from refstack_lite.directory.changes import DIRECTORY, PUBLIC_V1, KeptStates
 from refstack_lite.models import CertificationRecord, CertificationRequest, Submission, User
 from refstack_lite.models import Vendor as VendorRow
 from tests.functional.api_helpers import make_official, new_product, new_vendor, ok, unchanged
@@ -180,7 +180,7 @@ def _private_strings(
 def keeping_no_answers(app: Flask) -> None:
     """From now on ``app`` runs every public view and partial result afresh (to count what a
     view costs when nothing is kept)."""
-    app.extensions[public_answers.EXTENSION] = KeptStates(0)
+    app.extensions[public_answers.EXTENSION] = {counter: KeptStates(0) for counter in (DIRECTORY, PUBLIC_V1)}
 
 
 def assert_answered_304_while_current(app: Flask, client: FlaskClient, url: str) -> tuple[str, str]:

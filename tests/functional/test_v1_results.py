@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select, update
 
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of, get_session
+from refstack_lite.directory import changes
 from refstack_lite.models import PUBLIC_V1, PUBLIC_V1_COUNT, Submission, SubmissionCount, SubmissionVerdict
 from refstack_lite.services import submissions
 from refstack_lite.services.intake import v1_body
@@ -688,6 +689,45 @@ def test_the_page_count_is_kept_by_the_database_through_every_change(
         session.execute(update(Submission).where(Submission.id == public[0]).values(public=True))
         session.commit()
     assert public_counts(app) == (20, 20)
+
+
+def public_v1_state(app: Flask) -> int:
+    with app.app_context():
+        return changes.current(get_session(), changes.PUBLIC_V1)
+
+
+def test_the_anonymous_list_is_kept_until_the_public_uploads_change(
+    app: Flask, client: FlaskClient, alice: str
+) -> None:
+    """Each process keeps the list anonymous callers get until a public upload, or a product a
+    listed upload names, changes; a vendor's upload leaves it, and a caller with a token is
+    answered afresh (the foundation sees more)."""
+    vendor_id = new_vendor(client, alice, "Acme")
+    register_key(client, alice, vendor_id, rsa_key(0))
+    first = uploaded(client, body(duration_seconds=1))
+    assert [r["id"] for r in ok(client.get("/v1/results/"))["results"]] == [first]
+    before = public_v1_state(app)
+    data = raw(body())
+    uploaded(client, data, signed(data, rsa_key(0)))  # the vendor's, not public
+    assert public_v1_state(app) == before
+    with recorded_statements(app) as statements:
+        kept = ok(client.get("/v1/results/"))
+    assert [r["id"] for r in kept["results"]] == [first]
+    assert len(statements) == 1  # the state's, nothing else
+    second = uploaded(client, body(duration_seconds=2))
+    assert public_v1_state(app) > before
+    assert [r["id"] for r in ok(client.get("/v1/results/"))["results"]] == [second, first]
+    with app.app_context():
+        session = get_session()
+        session.execute(update(Submission).where(Submission.id == second).values(public=False))
+        session.commit()
+    assert [r["id"] for r in ok(client.get("/v1/results/"))["results"]] == [first]
+    moved = public_v1_state(app)
+    new_product(client, alice, vendor_id, "Acme Cloud")
+    assert public_v1_state(app) > moved
+    with recorded_statements(app) as statements:
+        ok(client.get("/v1/results/", headers=bearer(alice)))
+    assert len(statements) > 1  # a caller with a token: the list is built afresh
 
 
 def test_dates_and_cpid_filter_the_list(app: Flask, client: FlaskClient) -> None:
