@@ -93,7 +93,7 @@ _POSTGRESQL = _Statements(
     ),
     text(
         "INSERT INTO test_names (name) SELECT name FROM json_array_elements_text(CAST(:names AS json)) AS j(name) "
-        "ORDER BY name ON CONFLICT DO NOTHING RETURNING name, id"
+        'ORDER BY name COLLATE "C" ON CONFLICT DO NOTHING RETURNING name, id'
     ),
 )
 
