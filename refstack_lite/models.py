@@ -285,7 +285,8 @@ class TestName(Base):
     __test__ = False  # not a pytest test class
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(512), unique=True)
+    # Compared by their bytes: SQLite's BINARY, PostgreSQL's "C" (migration 0012).
+    name: Mapped[str] = mapped_column(String(512).with_variant(String(512, collation="C"), "postgresql"), unique=True)
 
 
 class Submission(Base):

@@ -7,13 +7,13 @@ id must never be handed out again.
 
 from __future__ import annotations
 
-import json
 import threading
 import weakref
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
+import orjson
 from sqlalchemy import Engine, TextClause, event, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -55,19 +55,29 @@ def intern(session: Session, names: Collection[str]) -> dict[str, int]:
         return ids
     statements = _SQLITE if session.get_bind().dialect.name == "sqlite" else _POSTGRESQL
     connection = session.connection()
-    committed: dict[str, int] = dict(connection.execute(statements.select, {"names": json.dumps(missing)}).all())
+    listed = _json_array(missing)
+    committed: dict[str, int] = dict(connection.execute(statements.select, {"names": listed}).all())
     _remember(cache, committed.items())
     ids.update(committed)
     new = [name for name in missing if name not in committed]
     if new:
+        if len(new) < len(missing):
+            listed = _json_array(new)
         # Sorted, so concurrent transactions take the unique-index locks in one order (no deadlock).
-        mine: dict[str, int] = dict(connection.execute(statements.insert, {"names": json.dumps(new)}).all())
+        mine: dict[str, int] = dict(connection.execute(statements.insert, {"names": listed}).all())
         ids.update(mine)
         session.info.setdefault(_PENDING, []).append((cache, mine))
         if len(mine) < len(new):  # another transaction committed some of them meanwhile
             rest = [name for name in new if name not in mine]
-            ids.update(connection.execute(statements.select, {"names": json.dumps(rest)}).all())
+            ids.update(connection.execute(statements.select, {"names": _json_array(rest)}).all())
     return ids
+
+
+def _json_array(names: list[str]) -> str:
+    """The names as a JSON array (orjson: several times faster than ``json`` for 1,500 names). The
+    checks before the intake refuse names that are not UTF-8 (lone surrogates), which orjson
+    cannot write."""
+    return orjson.dumps(names).decode()
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ _POSTGRESQL = _Statements(
     ),
     text(
         "INSERT INTO test_names (name) SELECT name FROM json_array_elements_text(CAST(:names AS json)) AS j(name) "
-        "ORDER BY name ON CONFLICT DO NOTHING RETURNING name, id"
+        'ORDER BY name COLLATE "C" ON CONFLICT DO NOTHING RETURNING name, id'
     ),
 )
 

@@ -28,7 +28,6 @@ from refstack_lite.models import (
     ProductVersion,
     SigningKey,
     Submission,
-    SubmissionChallenge,
     SubmissionVerdict,
     Vendor,
     new_id,
@@ -61,7 +60,7 @@ class Incoming:
     product_version: ProductVersion | None = None
     revision: GuidelineRevision | None = None  # the guideline the results name (v2)
     target: str | None = None
-    challenge: SubmissionChallenge | None = None
+    challenge_id: str | None = None  # the challenge the results carry (v2), claimed by ``store``
     evidence_digest: str | None = None
 
     @property
@@ -141,7 +140,7 @@ def store(
     caller = caller or actor
     owner = incoming.owner  # read now: a rollback below expires the vendor
     connection = session.connection()
-    if incoming.challenge is not None:
+    if incoming.challenge_id is not None:
         _claim(session, caller, owner, incoming, now)
     ids = test_names.intern(session, [*incoming.passed, *incoming.failed, *incoming.skipped])
     row = _submission_row(incoming, ids, _foreign_cpid(session, incoming), actor, now)
@@ -199,7 +198,7 @@ def _submission_row(
         "product_version_id": None if incoming.product_version is None else incoming.product_version.id,
         "cpid": incoming.cpid,
         "foreign_cpid": foreign_cpid,
-        "challenge_id": None if incoming.challenge is None else incoming.challenge.id,
+        "challenge_id": incoming.challenge_id,
         "submitted_by": None if actor.user is None else actor.user.id,
         "started_at": incoming.started_at,
         "finished_at": incoming.finished_at,
@@ -294,8 +293,7 @@ _VENDORS_CPID = (
 
 def _claim(session: Session, caller: Actor, owner: str | None, incoming: Incoming, now: datetime) -> None:
     """Mark the challenge used; only one transaction can, whatever the timing."""
-    assert incoming.challenge is not None
-    claimed = session.connection().execute(_CLAIM, {"challenge_id": incoming.challenge.id, "now": now})
+    claimed = session.connection().execute(_CLAIM, {"challenge_id": incoming.challenge_id, "now": now})
     if claimed.rowcount != 1:
         refuse_duplicate(session, caller, owner, incoming.envelope_digest, incoming.payload_digest)
         raise Conflict("the challenge these results carry was used by another submission", slug="challenge-used")

@@ -80,7 +80,7 @@ def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: dat
     product = predicate["product"]
     version = _product_version(session, key.vendor_id, product.get("versionId"), product.get("cpid"))
     digests = (verified.envelope_digest, "sha256:" + hashlib.sha256(verified.payload).hexdigest())
-    challenge = _challenge(session, actor, key.vendor_id, predicate["challenge"], started, digests, policy, now)
+    challenge_id = _challenge(session, actor, key.vendor_id, predicate["challenge"], started, digests, policy, now)
     if finished > now + store.CLOCK_SKEW:
         raise InvalidInput(
             f"the results say they finished at {predicate['finishedAt']}, which is in the future",
@@ -106,7 +106,7 @@ def receive(session: Session, actor: Actor, raw: bytes, policy: Policy, now: dat
         product_version=version,
         revision=revision,
         target=target,
-        challenge=challenge,
+        challenge_id=challenge_id,
         evidence_digest=None if evidence is None else evidence["subunit"]["digest"],
     )
     verdicts = store.evaluate(session, incoming, [revision])
@@ -136,7 +136,11 @@ _VENDORS_VERSION = (
     .join(Product)
     .where(ProductVersion.id == bindparam("version_id"), Product.vendor_id == bindparam("vendor_id"))
 )
-_CHALLENGE = select(SubmissionChallenge).where(SubmissionChallenge.nonce == bindparam("nonce"))
+_CHALLENGES = SubmissionChallenge.__table__
+# Its columns, not an ORM object: only the checks below and the challenge's id need it.
+_CHALLENGE = select(
+    _CHALLENGES.c.id, _CHALLENGES.c.vendor_id, _CHALLENGES.c.issued_at, _CHALLENGES.c.expires_at, _CHALLENGES.c.used_at
+).where(_CHALLENGES.c.nonce == bindparam("nonce"))
 
 
 def _time(text: str) -> datetime:
@@ -188,8 +192,8 @@ def _challenge(
     digests: tuple[str, str],
     policy: Policy,
     now: datetime,
-) -> SubmissionChallenge | None:
-    """The vendor's unexpired challenge the results carry; its single use is claimed at storage."""
+) -> str | None:
+    """The id of the vendor's unexpired challenge the results carry; its single use is claimed at storage."""
     where = "$.predicate.challenge"
     if nonce is None:
         if policy.accept_unchallenged:
@@ -199,7 +203,7 @@ def _challenge(
             [Problem(where, "this server accepts only challenged results")],
             slug="challenge-required",
         )
-    challenge = session.scalar(_CHALLENGE, {"nonce": nonce})
+    challenge = session.connection().execute(_CHALLENGE, {"nonce": nonce}).first()
     if challenge is None or challenge.vendor_id != vendor_id:
         raise InvalidInput(
             "the challenge the results carry was not issued to the signing key's vendor",
@@ -221,4 +225,5 @@ def _challenge(
     if challenge.used_at is not None:
         store.refuse_duplicate(session, actor, vendor_id, *digests)  # a replay is answered with the stored one
         raise Conflict("the challenge the results carry was used by another submission", slug="challenge-used")
-    return challenge
+    id_: str = challenge.id
+    return id_
