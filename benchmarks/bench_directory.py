@@ -165,7 +165,11 @@ def varied_paths(url: str) -> dict[str, tuple[str, ...]]:
         "badge": [f"/badges/{vendor}/{product}/powered-platform.svg" for vendor, product in products],
         "json": [f"/v2/directory/certifications?{s}" for s in listed],
         "json-search": [f"/v2/directory/certifications?{s}" for s in searches],
-        "csv": [f"/v2/directory/certifications.csv?{search(q=f'vendor {n:03d}')}" for n in numbers],
+        "csv": [
+            f"/v2/directory/certifications.csv?{search(q=f'vendor {n:03d}', status=s)}"
+            for n in numbers
+            for s in statuses
+        ],
     }
     shuffle = random.Random(14).shuffle  # noqa: S311 - a fixed order, not a secret
     for paths in found.values():
