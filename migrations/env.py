@@ -9,12 +9,17 @@ from alembic import context
 from sqlalchemy import Connection, Engine
 
 from refstack_lite.db import make_engine
-from refstack_lite.models import Base
+from refstack_lite.models import OPTIONAL_INDEXES, Base
 
 config = context.config
 engine = config.attributes.get("engine")
 if not isinstance(engine, Engine):
     engine = make_engine(os.environ["REFSTACK_LITE_DATABASE_URL"])
+
+
+def _include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate leaves out the indexes a migration makes only where it can."""
+    return not (type_ == "index" and reflected and name in OPTIONAL_INDEXES)
 
 
 def _sqlite_foreign_keys(connection: Connection, on: bool) -> None:
@@ -34,6 +39,7 @@ with engine.connect() as connection:
             target_metadata=Base.metadata,
             render_as_batch=sqlite,
             compare_type=True,
+            include_object=_include,
         )
         with context.begin_transaction():
             context.run_migrations()

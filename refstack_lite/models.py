@@ -53,6 +53,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Indexes a migration creates only where the database can (PostgreSQL with pg_trgm, migration
+# 0013): no model declares them, and comparing the models with a database leaves them aside.
+OPTIONAL_INDEXES = frozenset({"ix_products_name_trigrams", "ix_vendors_name_trigrams"})
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime}  # noqa: RUF012 - read once by SQLAlchemy

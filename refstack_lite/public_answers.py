@@ -31,6 +31,8 @@ from refstack_lite.directory.search import Search
 EXTENSION = "refstack_lite.public_answers"
 # What a kept answer costs beyond its body: its key, headers and bookkeeping.
 OVERHEAD_BYTES = 1024
+# A kept id of a list: a 36-character str object and its place in a tuple.
+ID_BYTES = 96
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -79,11 +81,16 @@ def programs_now() -> dict[str, Program]:
 
 
 def search(query: Search) -> values.Page:
-    """A page of the directory's search; how many certifications match is counted once per
-    state and filter, whichever page, order or page size is asked."""
+    """A page of the directory's search. Which certifications match, in the order asked, is
+    read once per state, filter and order, whatever page or page size is asked; a page is then
+    its rows, read by id."""
     session, programs = get_session(), programs_now()
-    total = remembered(("count", *query.matching()), lambda: certifications.count(session, programs, query))
-    return certifications.search(session, programs, query, total)
+    ids = remembered(
+        ("ids", *query.matching(), query.sort),
+        lambda: certifications.matching_ids(session, programs, query),
+        size=lambda found: OVERHEAD_BYTES + ID_BYTES * len(found),
+    )
+    return certifications.page_of(session, programs, ids, query.page, query.per_page)
 
 
 def kept_answer(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from refstack_lite import guideline_registry as registry
 from refstack_lite.certification import catalog, records
@@ -75,13 +75,14 @@ def render(rows: Iterable[CertificationRecord], programs: Mapping[str, Program])
 def _filtered(search: Search, programs: Mapping[str, Program]) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if search.text is not None:
+        # Two sets of ids, each read once (a trigram index answers them on PostgreSQL, migration
+        # 0013), rather than both names lower-cased and matched on every joined row. Aliases:
+        # the outer query joins these tables, and SQL would correlate to them.
         needle = search.text.lower()
-        conditions.append(
-            or_(
-                func.lower(Vendor.name).contains(needle, autoescape=True),
-                func.lower(Product.name).contains(needle, autoescape=True),
-            )
-        )
+        product, vendor = aliased(Product), aliased(Vendor)
+        named_products = select(product.id).where(func.lower(product.name).contains(needle, autoescape=True))
+        named_vendors = select(vendor.id).where(func.lower(vendor.name).contains(needle, autoescape=True))
+        conditions.append(or_(Product.id.in_(named_products), Vendor.id.in_(named_vendors)))
     if search.program is not None:
         conditions.append(R.program == search.program)
     if search.guideline is not None:
@@ -93,35 +94,36 @@ def _filtered(search: Search, programs: Mapping[str, Program]) -> list[ColumnEle
     return conditions
 
 
-def count(session: Session, programs: Mapping[str, Program], query: Search) -> int:
-    """How many public certifications ``query`` matches."""
-    return session.scalar(_count(_filtered(query, programs))) or 0
-
-
-def search(session: Session, programs: Mapping[str, Program], query: Search, total: int | None = None) -> values.Page:
-    """One page of the public certifications ``query`` matches, in its order, and how many match
-    (``total`` when the caller counted them already)."""
-    conditions = _filtered(query, programs)
-    if total is None:
-        total = count(session, programs, query)
-    rows = session.scalars(
-        public_certifications()
-        .where(*conditions)
-        .order_by(*SORT_ORDERS[query.sort])
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-    ).unique()
-    return values.Page(render(rows, programs), query.page, query.per_page, total)
-
-
-def _count(conditions: Sequence[ColumnElement[bool]]) -> Select[int]:
-    return (
-        select(func.count(R.id))
+def matching_ids(session: Session, programs: Mapping[str, Program], query: Search) -> tuple[str, ...]:
+    """The ids of every public certification ``query`` matches, in its order (every page)."""
+    statement = (
+        select(R.id)
         .join(ProductVersion, R.product_version_id == ProductVersion.id)
         .join(Product, ProductVersion.product_id == Product.id)
         .join(Vendor, Vendor.id == Product.vendor_id)  # as public_certifications() joins it
-        .where(public_product(), *conditions)
+        .where(public_product(), *_filtered(query, programs))
+        .order_by(*SORT_ORDERS[query.sort])
     )
+    return tuple(session.scalars(statement))
+
+
+def page_of(
+    session: Session, programs: Mapping[str, Program], ids: Sequence[str], page: int, per_page: int
+) -> values.Page:
+    """Page ``page`` of the certifications ``ids`` names (``matching_ids``), in their order;
+    all of them make the total. One that is no longer public (``ids`` were read in an earlier
+    state) is left out of its page."""
+    chosen = ids[(page - 1) * per_page : page * per_page]
+    found = {}
+    if chosen:
+        found = {r.id: r for r in session.scalars(public_certifications().where(R.id.in_(chosen))).unique()}
+    rows = [found[i] for i in chosen if i in found]
+    return values.Page(render(rows, programs), page, per_page, len(ids))
+
+
+def search(session: Session, programs: Mapping[str, Program], query: Search) -> values.Page:
+    """One page of the public certifications ``query`` matches, in its order, and how many match."""
+    return page_of(session, programs, matching_ids(session, programs, query), query.page, query.per_page)
 
 
 def every(session: Session, programs: Mapping[str, Program], query: Search) -> Iterable[values.Certification]:

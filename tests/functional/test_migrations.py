@@ -21,7 +21,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Engine, Integer, LargeBinary, Me
 from refstack_lite import migrate
 from refstack_lite.cli import main
 from refstack_lite.db import make_engine
-from refstack_lite.models import Base
+from refstack_lite.models import OPTIONAL_INDEXES, Base
 from tests.conftest import REPO
 
 MODEL_TABLES = set(Base.metadata.tables)
@@ -64,6 +64,24 @@ def test_one_linear_history() -> None:
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
     migrate.check(engine)  # alembic check: autogenerate finds nothing to do
+
+
+def test_postgresql_searches_names_by_trigrams(engine: Engine) -> None:
+    """Where pg_trgm is available (as on every PostgreSQL this project is tested on), the
+    directory's name search has its trigram indexes, and the planner uses them for a search."""
+    if engine.dialect.name != "postgresql":
+        assert not OPTIONAL_INDEXES & {
+            i["name"] for t in ("products", "vendors") for i in inspect(engine).get_indexes(t)
+        }
+        return
+    found = {i["name"] for t in ("products", "vendors") for i in inspect(engine).get_indexes(t)}
+    assert found >= OPTIONAL_INDEXES
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # an empty table: only the index can answer
+        plan = "\n".join(
+            row[0] for row in conn.exec_driver_sql("EXPLAIN SELECT id FROM products WHERE lower(name) LIKE '%cloud%'")
+        )
+    assert "ix_products_name_trigrams" in plan, plan
 
 
 def test_database_is_at_head(engine: Engine) -> None:

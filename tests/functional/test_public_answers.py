@@ -240,3 +240,17 @@ def test_every_table_is_watched_or_never_public() -> None:
     assert watched <= tables
     assert not watched & NEVER_PUBLIC
     assert tables - watched - NEVER_PUBLIC == set(), "class the new table in migration 0011's lists or NEVER_PUBLIC"
+
+
+def test_the_pages_of_a_search_share_one_list_of_ids(app: Flask, directory: Directory) -> None:
+    """Which certifications a search matches, in its order, is read once per state: the next
+    page reads only its own rows, by id."""
+    client = directory.client
+    url = "/v2/directory/certifications?per_page=2&sort=vendor"
+    first = ok(client.get(url))
+    with recorded_statements(app) as statements:
+        second = ok(client.get(url + "&page=2"))
+    assert not [s for s in statements if "ORDER BY vendors.name" in s], statements
+    every = ok(client.get("/v2/directory/certifications?per_page=100&sort=vendor"))
+    assert [c["id"] for c in first["items"] + second["items"]] == [c["id"] for c in every["items"]][:4]
+    assert first["total"] == second["total"] == every["total"]
