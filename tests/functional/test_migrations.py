@@ -79,7 +79,10 @@ def test_postgresql_searches_names_by_trigrams(engine: Engine) -> None:
     with engine.connect() as conn:
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # an empty table: only the index can answer
         plan = "\n".join(
-            row[0] for row in conn.exec_driver_sql("EXPLAIN SELECT id FROM products WHERE lower(name) LIKE '%cloud%'")
+            row[0]
+            for row in conn.execute(
+                text("EXPLAIN SELECT id FROM products WHERE lower(name) LIKE :text"), {"text": "%cloud%"}
+            )
         )
     assert "ix_products_name_trigrams" in plan, plan
 
