@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select, union
 from sqlalchemy.orm import Session, aliased
 
 from refstack_lite import guideline_registry as registry
@@ -80,9 +80,13 @@ def _filtered(search: Search, programs: Mapping[str, Program]) -> list[ColumnEle
         # the outer query joins these tables, and SQL would correlate to them.
         needle = search.text.lower()
         product, vendor = aliased(Product), aliased(Vendor)
-        named_products = select(product.id).where(func.lower(product.name).contains(needle, autoescape=True))
-        named_vendors = select(vendor.id).where(func.lower(vendor.name).contains(needle, autoescape=True))
-        conditions.append(or_(Product.id.in_(named_products), Vendor.id.in_(named_vendors)))
+        named = union(
+            select(product.id).where(func.lower(product.name).contains(needle, autoescape=True)),
+            select(product.id)
+            .join(vendor, vendor.id == product.vendor_id)
+            .where(func.lower(vendor.name).contains(needle, autoescape=True)),
+        )
+        conditions.append(Product.id.in_(named))
     if search.program is not None:
         conditions.append(R.program == search.program)
     if search.guideline is not None:
