@@ -26,7 +26,7 @@ costs.
 
 ``--varied`` asks a different URL of the same kind at every request instead, never one twice: every
 product page, certification page and badge of the dataset, the search for each seeded vendor's
-number (``q=vendor 417``) under each status and order, the JSON directory's first 50 pages in each
+number (``q=vendor 417``) under each status and order, the JSON directory's first 50 pages of 10, 25 and 50 in each
 order and status. So every answer is computed, while what many answers share (the programs, the
 vendors to filter by, a search's total) is kept as in production: what a page nobody asked for
 since the last change costs. The feed has one URL and is left out.
@@ -153,8 +153,9 @@ def varied_paths(url: str) -> dict[str, tuple[str, ...]]:
         search(q=f"vendor {n:03d}", status=status, sort=sort) for n in numbers for status in statuses for sort in SORTS
     ]
     listed = [
-        search(page=str(page), sort=sort, status=status)
+        search(page=str(page), per_page=str(size), sort=sort, status=status)
         for page in range(1, 51)
+        for size in ("10", "25", "50")
         for sort in SORTS
         for status in statuses
     ]
