@@ -98,11 +98,12 @@ def kept_answer(
     *,
     keep_when: Callable[[], bool] = lambda: True,
     validators: Callable[[Response], object] | None = None,
+    revalidated: Callable[[Response], object] | None = None,
 ) -> Callable[[Callable[P, Response]], Callable[P, Response]]:
     """Keep the view's 200 answers per request URL and state of ``counter``, for requests
     ``keep_when`` allows (others run the view as if nothing were kept). ``validators`` adds the
-    HTTP validators to a new answer before it is kept; a conditional GET is then answered from
-    them, kept or new."""
+    HTTP validators to a new answer before it is kept, ``revalidated`` brings those that change
+    with time up to date on each answer given; a conditional GET is then answered from them."""
 
     def decorate(view: Callable[P, Response]) -> Callable[P, Response]:
         @functools.wraps(view)
@@ -122,6 +123,8 @@ def kept_answer(
                     validators(response)
                 body = response.get_data()
                 states.put(now, key, _Answer(body, list(response.headers.items())), len(body) + OVERHEAD_BYTES)
+            if revalidated is not None:
+                revalidated(response)
             if validators is not None:
                 response.make_conditional(request)  # a 304 loses its body
             return response
@@ -136,4 +139,9 @@ def public_answer(
 ) -> Callable[[Callable[P, Response]], Callable[P, Response]]:
     """A directory answer: kept until the directory changes, with the HTTP validators and caching
     rules of ``public_caching``."""
-    return kept_answer(DIRECTORY, validators=lambda r: public_caching.validators(r, last_change(), max_age=max_age))
+    return kept_answer(
+        DIRECTORY,
+        validators=lambda r: public_caching.validators(r, last_change(), max_age=max_age),
+        # An answer kept in the second after a change had no Last-Modified yet (SETTLED).
+        revalidated=lambda r: public_caching.settled_last_modified(r, last_change()),
+    )

@@ -40,13 +40,18 @@ def conditional(
     return response
 
 
+def settled_last_modified(response: Response, last_modified: datetime | None) -> None:
+    """``Last-Modified``, once ``last_modified`` is far enough in the past to be a validator."""
+    if last_modified is not None and datetime.now(UTC) - last_modified >= SETTLED:
+        response.last_modified = last_modified
+
+
 def validators(
     response: Response, last_modified: datetime | None, *, max_age: int = DIRECTORY_MAX_AGE, immutable: bool = False
 ) -> None:
     """Set ``response``'s validators (``ETag``, ``Last-Modified``) and caching rules."""
     response.set_etag(etag_of(response.get_data()))
-    if last_modified is not None and datetime.now(UTC) - last_modified >= SETTLED:
-        response.last_modified = last_modified
+    settled_last_modified(response, last_modified)
     response.cache_control.public = True
     if max_age == REVALIDATE:
         response.cache_control.no_cache = True

@@ -14,7 +14,7 @@ import importlib.util
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -23,7 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text, update
 
-from refstack_lite import guideline_registry, jobs, public_answers
+from refstack_lite import guideline_registry, jobs, public_answers, public_caching
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of, get_session, sessions
 from refstack_lite.directory import changes
@@ -254,3 +254,22 @@ def test_the_pages_of_a_search_share_one_list_of_ids(app: Flask, directory: Dire
     every = ok(client.get("/v2/directory/certifications?per_page=100&sort=vendor"))
     assert [c["id"] for c in first["items"] + second["items"]] == [c["id"] for c in every["items"]][:4]
     assert first["total"] == second["total"] == every["total"]
+
+
+def test_an_answer_kept_right_after_a_change_gets_its_last_modified_once_settled(
+    app: Flask, directory: Directory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP dates count whole seconds, so the last change is no validator in its own second
+    (``public_caching.SETTLED``); an answer kept then gets its Last-Modified once it is."""
+    client, url = directory.client, "/v2/directory/certifications"
+    monkeypatch.setattr(public_caching, "SETTLED", timedelta(days=1))  # the change is still recent
+    first = client.get(url)
+    assert first.status_code == 200
+    assert "Last-Modified" not in first.headers
+    monkeypatch.setattr(public_caching, "SETTLED", timedelta(0))  # now it has settled
+    with recorded_statements(app) as statements:
+        later = client.get(url)
+    assert len(statements) == 1  # the kept answer
+    assert later.get_data() == first.get_data()
+    assert later.headers["ETag"] == first.headers["ETag"]
+    assert "Last-Modified" in later.headers
