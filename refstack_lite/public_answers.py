@@ -71,7 +71,12 @@ def remembered(key: Hashable, compute: Callable[[], T], size: Callable[[T], int]
 
 
 def last_change() -> datetime | None:
-    return remembered(("last_change",), lambda: freshness.last_change(get_session()))
+    """When the directory last changed (``freshness``), read once per state, and once per
+    request where nothing is kept."""
+    if "public_last_change" not in g:
+        g.public_last_change = remembered(("last_change",), lambda: freshness.last_change(get_session()))
+    changed: datetime | None = g.public_last_change
+    return changed
 
 
 def programs_now() -> dict[str, Program]:

@@ -127,5 +127,5 @@ def test_queries_per_request_do_not_grow_with_the_rows(app: Flask, directory: Di
     after = {url: queries(app, client, url) for url in urls}
     assert after == before
     # The feed: four kinds of event, each a query and its verdicts; the directory's state; its last
-    # change, asked by the feed and by the answer (once when answers are kept).
-    assert max(after.values()) <= 12, after
+    # change.
+    assert max(after.values()) <= 11, after
