@@ -24,7 +24,7 @@ from refstack_lite import public_caching
 from refstack_lite.certification.programs import Program
 from refstack_lite.config import Settings
 from refstack_lite.db import engine_of, get_session
-from refstack_lite.directory import certifications, changes, freshness, values
+from refstack_lite.directory import certifications, changes, freshness, lookups, values
 from refstack_lite.directory.changes import DIRECTORY, PUBLIC_V1
 from refstack_lite.directory.search import Search
 
@@ -96,6 +96,15 @@ def search(query: Search) -> values.Page:
         size=lambda found: OVERHEAD_BYTES + ID_BYTES * len(found),
     )
     return certifications.page_of(session, programs, ids, query.page, query.per_page)
+
+
+def certified_vendors() -> tuple[values.Named, ...]:
+    """The vendors the directory can be filtered by, as of this state."""
+    return remembered(
+        ("certified_vendors",),
+        lambda: lookups.certified_vendors(get_session()),
+        size=lambda named: OVERHEAD_BYTES + sum(200 + len(n.id) + len(n.name) for n in named),
+    )
 
 
 def kept_answer(

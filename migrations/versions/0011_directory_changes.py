@@ -35,7 +35,7 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
-COUNTER = "directory"  # refstack_lite.directory.changes.COUNTER
+COUNTER = "directory"  # refstack_lite.directory.changes.DIRECTORY
 # Every write to these may change a public answer.
 TABLES = (
     "guidelines",

@@ -1,7 +1,8 @@
 """``/v2/directory``: the public certification directory as JSON, CSV and Atom, for anyone.
 
 No token is read: every answer is the same for every caller, so each process keeps it until the
-directory changes (``public_answers``) and caches may share it (``public_caching``). Private things answer 404 exactly as unknown ones do.
+directory changes (``public_answers``) and caches may share it (``public_caching``). Private
+things answer 404 exactly as unknown ones do.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from refstack_lite.api.openapi.operations import NONE, Answer, answer, operation
 from refstack_lite.db import get_session
 from refstack_lite.directory import atom, catalog, certifications, csv_export, feed, search, values
 from refstack_lite.directory.search import MAX_PER_PAGE, SORTS, STATUSES
-from refstack_lite.public_answers import programs_now
 
 bp = Blueprint("v2_directory", __name__, url_prefix="/v2/directory")
 
@@ -154,7 +154,7 @@ def list_certifications() -> Response:
 @public_answers.public_answer()
 def export_certifications() -> Response:
     query = search.parse({k: v for k, v in request.args.items() if k not in ("page", "per_page")})
-    rows = certifications.every(get_session(), programs_now(), query)
+    rows = certifications.every(get_session(), public_answers.programs_now(), query)
     text = csv_export.render(
         rows, lambda c: url_for("v2_directory.get_certification", certification_id=c.id, _external=True)
     )
@@ -174,7 +174,7 @@ def export_certifications() -> Response:
 )
 @public_answers.public_answer()
 def get_certification(certification_id: str) -> Response:
-    found = certifications.detail(get_session(), programs_now(), certification_id)
+    found = certifications.detail(get_session(), public_answers.programs_now(), certification_id)
     return jsonify(detail_json(found))
 
 
@@ -215,7 +215,7 @@ def get_envelope(certification_id: str) -> Response:
 )
 @public_answers.public_answer()
 def get_vendor(vendor_id: str) -> Response:
-    found = catalog.vendor(get_session(), programs_now(), vendor_id)
+    found = catalog.vendor(get_session(), public_answers.programs_now(), vendor_id)
     body = {
         "id": found.id,
         "name": found.name,
@@ -246,7 +246,7 @@ def get_vendor(vendor_id: str) -> Response:
 )
 @public_answers.public_answer()
 def get_product(product_id: str) -> Response:
-    found = catalog.product(get_session(), programs_now(), product_id)
+    found = catalog.product(get_session(), public_answers.programs_now(), product_id)
     body = {
         "id": found.id,
         "name": found.name,
@@ -274,7 +274,7 @@ def get_product(product_id: str) -> Response:
 @public_answers.public_answer()
 def get_feed() -> Response:
     session = get_session()
-    events = feed.events(session, programs_now())
+    events = feed.events(session, public_answers.programs_now())
     changed = public_answers.last_change()
     updated = events[0].at if events else changed
     host = urlsplit(request.host_url).hostname or "localhost"

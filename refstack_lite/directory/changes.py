@@ -18,8 +18,7 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar, cast
 
 from cachetools import LRUCache
-from sqlalchemy import Connection, Engine, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, bindparam, select
 
 from refstack_lite.models import ChangeCounter
 
@@ -30,20 +29,11 @@ _VALUE = select(ChangeCounter.value).where(ChangeCounter.name == bindparam("coun
 T = TypeVar("T")
 
 
-def current(session: Session, counter: str = DIRECTORY) -> int:
-    """The state ``counter`` names as ``session`` sees it now (0 before its first change)."""
-    return _value_of(session.connection(), counter)
-
-
 def latest(engine: Engine, counter: str) -> int:
-    """The state ``counter`` names now, read outside any transaction: one round trip where a
-    session's read would also begin and end one."""
+    """The state ``counter`` names now (0 before its first change), read outside any
+    transaction: one round trip where a session's read would also begin and end one."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return _value_of(connection, counter)
-
-
-def _value_of(connection: Connection, counter: str) -> int:
-    value = connection.execute(_VALUE, {"counter": counter}).scalar()
+        value = connection.execute(_VALUE, {"counter": counter}).scalar()
     return 0 if value is None else value
 
 

@@ -7,9 +7,9 @@ import shlex
 
 from flask import Response, render_template, url_for
 
+from refstack_lite import public_answers
 from refstack_lite.db import get_session
 from refstack_lite.directory import certifications, lookups
-from refstack_lite.public_answers import programs_now
 from refstack_lite.web.blueprint import bp
 from refstack_lite.web.cached_pages import immutable_file, public_page
 
@@ -31,7 +31,7 @@ def verify_command(certification_id: str) -> str:
 @bp.get("/certifications/<certification_id>")
 @public_page
 def certification(certification_id: str) -> str:
-    detail = certifications.detail(get_session(), programs_now(), certification_id)
+    detail = certifications.detail(get_session(), public_answers.programs_now(), certification_id)
     return render_template(
         "certification.html",
         detail=detail,

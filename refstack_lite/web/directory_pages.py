@@ -16,8 +16,7 @@ from flask import render_template, request, url_for
 
 from refstack_lite import public_answers
 from refstack_lite.db import get_session
-from refstack_lite.directory import catalog, certifications, lookups, search, values
-from refstack_lite.public_answers import programs_now
+from refstack_lite.directory import catalog, certifications, search, values
 from refstack_lite.web import badges
 from refstack_lite.web.blueprint import bp
 from refstack_lite.web.cached_pages import public_page
@@ -31,10 +30,6 @@ SORT_LABELS = {
     "program": "Program",
     "guideline": "Guideline",
 }
-
-
-def _named_size(named: tuple[values.Named, ...]) -> int:
-    return public_answers.OVERHEAD_BYTES + sum(200 + len(n.id) + len(n.name) for n in named)
 
 
 def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
@@ -65,7 +60,7 @@ def _without_page(args: Mapping[str, str]) -> dict[str, Any]:
 @bp.get("/")
 @public_page
 def home() -> str:
-    programs = programs_now()
+    programs = public_answers.programs_now()
     latest = certifications.latest(get_session(), programs, LATEST_ON_HOME)
     return render_template("home.html", programs=list(programs.values()), latest=latest)
 
@@ -75,7 +70,7 @@ def home() -> str:
 def directory() -> str:
     args = _filled(request.args.to_dict(flat=True))
     query = search.parse(args)
-    programs = programs_now()
+    programs = public_answers.programs_now()
     found = public_answers.search(query)
 
     def page_url(number: int) -> str:
@@ -92,9 +87,7 @@ def directory() -> str:
         page_numbers=page_numbers(found.page, found.pages),
         programs=sorted(programs.values(), key=lambda p: p.name),
         guidelines=guidelines,
-        vendors=public_answers.remembered(
-            ("certified_vendors",), lambda: lookups.certified_vendors(get_session()), size=_named_size
-        ),
+        vendors=public_answers.certified_vendors(),
         statuses=search.STATUSES,
         sorts=[(value, SORT_LABELS.get(value, value)) for value in search.SORTS],
     )
@@ -103,7 +96,7 @@ def directory() -> str:
 @bp.get("/vendors/<vendor_id>")
 @public_page
 def vendor(vendor_id: str) -> str:
-    programs = programs_now()
+    programs = public_answers.programs_now()
     found = catalog.vendor(get_session(), programs, vendor_id)
     return render_template("vendor.html", vendor=found, program_names={p.id: p.name for p in programs.values()})
 
@@ -136,5 +129,5 @@ def product_badges(found: values.Product) -> list[ProductBadge]:
 @bp.get("/products/<product_id>")
 @public_page
 def product(product_id: str) -> str:
-    found = catalog.product(get_session(), programs_now(), product_id)
+    found = catalog.product(get_session(), public_answers.programs_now(), product_id)
     return render_template("product.html", product=found, badges=product_badges(found))

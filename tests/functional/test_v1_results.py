@@ -692,8 +692,7 @@ def test_the_page_count_is_kept_by_the_database_through_every_change(
 
 
 def public_v1_state(app: Flask) -> int:
-    with app.app_context():
-        return changes.current(get_session(), changes.PUBLIC_V1)
+    return changes.latest(engine_of(app), changes.PUBLIC_V1)
 
 
 def test_the_anonymous_list_is_kept_until_the_public_uploads_change(
