@@ -32,6 +32,7 @@ from refstack_lite.api import (
     v2_vendors,
 )
 from refstack_lite.config import Settings
+from refstack_lite.console import setup as console
 from refstack_lite.web import badges, pages
 
 
@@ -75,6 +76,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(badges.bp)
+    console.init_app(app, settings)
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:

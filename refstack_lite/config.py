@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from refstack_lite.errors import ConfigError
+from refstack_lite.sign_in_settings import OidcSettings, oidc_from_env, session_hours_from_env
 
 DEVELOPMENT_SECRET = "refstack-lite-development-secret"  # noqa: S105 - refused in production
 MIN_SECRET_LENGTH = 32
@@ -42,6 +43,10 @@ class Settings:
     redis_url: str | None = None
     # Memory each server process may keep public answers in (``public_answers``); 0 keeps none.
     public_cache_bytes: int = 64 * 1024 * 1024
+    # The console's sign-in: the OpenID Connect provider (None: no single sign-on) and how long a
+    # console session lasts.
+    oidc: OidcSettings | None = None
+    session_hours: int = 8
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +87,8 @@ class Settings:
                 f"answers in (a whole number from 0, which keeps none, to 4096), not {cache_mb!r}"
             )
         return cls(
+            oidc=oidc_from_env(env, production),
+            session_hours=session_hours_from_env(env),
             public_cache_bytes=int(cache_mb) * 1024 * 1024,
             redis_url=_redis_url(env.get("REFSTACK_LITE_REDIS_URL", "")),
             public_url=_public_url(env.get("REFSTACK_LITE_PUBLIC_URL", ""), production),

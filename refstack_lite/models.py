@@ -140,6 +140,42 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class UserIdentity(Base):
+    """A person's account at an OpenID Connect provider: the issuer and subject are the identity,
+    never the email address (which the provider may let its users change)."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_verified: Mapped[bool]
+    created_at: Mapped[datetime]
+    last_sign_in_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()
+
+
+class ConsoleSession(Base):
+    """A signed-in console session; the browser holds the secret, only its SHA-256 is kept, so
+    signing out ends it for good (a copied cookie is worthless afterwards)."""
+
+    __tablename__ = "console_sessions"
+
+    secret_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # How the person signed in: ``oidc`` or ``development``.
+    method: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
 class Vendor(Base):
     """A vendor organisation: ``private`` → ``pending`` (applied) → ``official`` (approved)."""
 

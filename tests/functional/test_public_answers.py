@@ -46,6 +46,8 @@ NEVER_PUBLIC = {
     "submission_counts",  # RefStack's list, not the directory
     "submission_evidence",  # never public
     "change_counters",
+    "user_identities",  # people's sign-in identities
+    "console_sessions",
 }
 
 

@@ -1,0 +1,8 @@
+"""Every console page module, grouped by feature; importing them adds their routes to ``bp``."""
+
+from __future__ import annotations
+
+from refstack_lite.console import home_pages, sign_in_pages, vendor_pages
+from refstack_lite.console.blueprint import bp
+
+__all__ = ["bp", "home_pages", "sign_in_pages", "vendor_pages"]
