@@ -71,8 +71,11 @@ def begin(user: User, method: str) -> None:
     """Sign ``user`` in: a new session and a new cookie (nothing of the one before survives,
     its CSRF token and any sign-in state included); the caller commits."""
     settings: Settings = current_app.config["SETTINGS"]
-    lifetime = timedelta(hours=settings.session_hours)
-    secret = console_sessions.start(get_session(), user, method, datetime.now(UTC), lifetime)
+    now = datetime.now(UTC)
+    previous = session.get(SESSION_KEY)
+    if isinstance(previous, str):  # signing in again, perhaps as someone else: the old session ends
+        console_sessions.end(get_session(), previous, now)
+    secret = console_sessions.start(get_session(), user, method, now, timedelta(hours=settings.session_hours))
     session.clear()
     session[SESSION_KEY] = secret
     session.permanent = True

@@ -4,6 +4,7 @@ posted the way a browser posts them."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -42,4 +43,4 @@ def submit(client: FlaskClient, url: str, data: dict[str, Any] | None = None) ->
 
 def text_of(page: TestResponse) -> str:
     """The page's text with tags dropped and spaces folded, for asserting what a person reads."""
-    return " ".join(re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)).split())
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.get_data(as_text=True))).split())
