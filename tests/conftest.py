@@ -26,6 +26,7 @@ from refstack_lite.models import Base, Guideline, GuidelineRevision
 # Helpers that assert, imported by tests in more than one folder: rewritten as test modules are,
 # for readable failures. Registered here, before any test module can import them.
 pytest.register_assert_rewrite(
+    "tests.e2e.oidc_provider",
     "tests.functional.api_helpers",
     "tests.functional.client_helpers",
     "tests.functional.submission_helpers",
