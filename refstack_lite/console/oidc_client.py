@@ -38,3 +38,15 @@ def init_app(app: Flask, oidc: OidcSettings | None) -> None:
 def client() -> Any:
     """Authlib's Flask client of the configured provider (untyped: Authlib ships no type hints)."""
     return current_app.extensions[EXTENSION].create_client(NAME)
+
+
+def id_token_rules(oidc: OidcSettings) -> dict[str, dict[str, Any]]:
+    """What the ID token's claims must say beyond Authlib's own checks (signature, expiry, nonce):
+    issued by the configured issuer, not merely by whoever the discovery document names, and to
+    this client: OpenID Connect Core 3.1.3.7 requires ``aud`` to contain the client id, which
+    Authlib checks only through ``azp`` unless told."""
+    return {
+        "iss": {"essential": True, "value": oidc.issuer},
+        "aud": {"essential": True, "value": oidc.client_id},
+        "sub": {"essential": True},
+    }

@@ -76,7 +76,7 @@ def callback() -> Response | tuple[str, int]:
     if oidc is None:
         return _refused(404, "Single sign-on is not set up", "This server has no OpenID Connect provider configured.")
     try:
-        token = oidc_client.client().authorize_access_token()
+        token = oidc_client.client().authorize_access_token(claims_options=oidc_client.id_token_rules(oidc))
     except requests.RequestException as err:
         return _unreachable(err)
     except (AuthlibBaseError, JoseError) as err:

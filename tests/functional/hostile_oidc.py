@@ -33,6 +33,7 @@ Defect = Literal[
     "missing_nonce",
     "other_issuer",
     "other_audience",
+    "other_audience_with_azp",  # issued to another client, naming this one as the authorized party
     "expired",
     "unknown_key",  # signed by a key not in the JWKS, under the published key's kid
     "missing_sub",
@@ -149,6 +150,8 @@ class HostileProvider:
             claims["iss"] = OTHER_ISSUER
         elif defect == "other_audience":
             claims["aud"] = OTHER_AUDIENCE
+        elif defect == "other_audience_with_azp":
+            claims.update(aud=[OTHER_AUDIENCE], azp=self.client_id)
         elif defect == "expired":
             claims.update(iat=now - 7200, auth_time=now - 7200, exp=now - 3600)
         elif defect == "missing_sub":

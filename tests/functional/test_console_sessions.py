@@ -157,7 +157,9 @@ def test_a_cookie_of_another_deployment_signs_nobody_in(app: Flask, database_url
     client.set_cookie(COOKIE, _cookie(foreign))
     assert client.get("/console/vendors").status_code == 302
     with unchanged(app):
-        answer = client.post("/console/vendors", data={"csrf_token": csrf_of(foreign.get("/console/vendors")), "name": "X"})
+        answer = client.post(
+            "/console/vendors", data={"csrf_token": csrf_of(foreign.get("/console/vendors")), "name": "X"}
+        )
     assert answer.status_code == 400
     engine_of(other).dispose()
 
@@ -168,7 +170,9 @@ def test_a_form_without_its_csrf_token_changes_nothing(app: Flask, vera: str) ->
         missing = client.post("/console/vendors", data={"name": "Acme"})
         forged = client.post("/console/vendors", data={"name": "Acme", "csrf_token": "forged"})
         cross_site = client.post(
-            "/console/vendors", data={"name": "Acme"}, headers={"Origin": "https://evil.example", "Referer": "https://evil.example/"}
+            "/console/vendors",
+            data={"name": "Acme"},
+            headers={"Origin": "https://evil.example", "Referer": "https://evil.example/"},
         )
     for answer in (missing, forged, cross_site):
         assert answer.status_code == 400

@@ -97,6 +97,7 @@ def test_a_good_token_passes_every_check(provider: HostileProvider) -> None:
         ("missing_nonce", MissingClaimError, "nonce"),
         ("other_issuer", InvalidClaimError, "iss"),
         ("other_audience", InvalidClaimError, "aud"),
+        ("other_audience_with_azp", InvalidClaimError, "aud"),
         ("expired", ExpiredTokenError, None),
         ("unknown_key", BadSignatureError, None),
         ("missing_sub", MissingClaimError, "sub"),
@@ -125,6 +126,8 @@ def test_the_defects_are_what_they_say(provider: HostileProvider) -> None:
     assert "sub" not in claims("missing_sub")
     assert claims("other_issuer")["iss"] == OTHER_ISSUER
     assert claims("other_audience")["aud"] == OTHER_AUDIENCE
+    assert claims("other_audience_with_azp")["aud"] == [OTHER_AUDIENCE]
+    assert claims("other_audience_with_azp")["azp"] == provider.client_id
     assert claims("expired")["exp"] < time.time() - 3000
     assert "id_token" not in _id_token_for(provider, "no_id_token", "nonce-3")
 
@@ -148,6 +151,7 @@ def test_every_defect_is_tested() -> None:
         "missing_nonce",
         "other_issuer",
         "other_audience",
+        "other_audience_with_azp",
         "expired",
         "unknown_key",
         "missing_sub",
