@@ -76,7 +76,8 @@ def _start(client: FlaskClient, provider: HostileProvider, next_url: str | None 
     answer = client.get(url)
     assert answer.status_code == 302, answer.get_data(as_text=True)
     location = urlsplit(answer.headers["Location"])
-    assert f"{location.scheme}://{location.netloc}" == provider.issuer and location.path == "/authorize"
+    assert f"{location.scheme}://{location.netloc}" == provider.issuer
+    assert location.path == "/authorize"
     query = {k: v[0] for k, v in parse_qs(location.query).items()}
     return Started(client, query)
 
@@ -107,13 +108,15 @@ def test_the_authorize_request_asks_for_a_code_with_pkce_state_and_nonce(rp: Fla
     assert set(query["scope"].split()) == {"openid", "email", "profile"}
     assert query["code_challenge_method"] == "S256"
     assert len(query["code_challenge"]) == 43
-    assert len(query["state"]) >= 20 and len(query["nonce"]) >= 20
+    assert len(query["state"]) >= 20
+    assert len(query["nonce"]) >= 20
 
 
 def test_a_first_sign_in_creates_the_account_from_the_verified_claims(rp: Flask, provider: HostileProvider) -> None:
     client = rp.test_client()
     answer = _sign_in(client, provider)
-    assert answer.status_code == 302 and answer.headers["Location"] == "/console/"
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/console/"
     # The code was redeemed with the PKCE verifier and the client's own credentials.
     request = provider.last_token_request
     assert request is not None
@@ -215,7 +218,8 @@ def test_an_untrustworthy_id_token_signs_nobody_in(
         answer = _sign_in(client, provider, defect)
     assert answer.status_code == 400
     page = text_of(answer)
-    assert "Sign-in failed" in page and "Nobody was signed in" in page
+    assert "Sign-in failed" in page
+    assert "Nobody was signed in" in page
     assert "ID token cannot be trusted" in page
     assert named.lower() in page.lower(), page
     assert client.get("/console/vendors").status_code == 302
@@ -270,7 +274,8 @@ def test_a_provider_refusal_is_shown(rp: Flask, provider: HostileProvider) -> No
             f"/console/callback?error=access_denied&error_description=The+user+said+no&state={started.state}"
         )
     assert answer.status_code == 400
-    assert "access_denied" in text_of(answer) and "The user said no" in text_of(answer)
+    assert "access_denied" in text_of(answer)
+    assert "The user said no" in text_of(answer)
 
 
 def test_a_provider_that_stops_answering_signs_nobody_in(rp: Flask, provider: HostileProvider) -> None:
@@ -288,4 +293,5 @@ def test_a_provider_that_stops_answering_signs_nobody_in(rp: Flask, provider: Ho
 
 
 def test_default_claims_are_what_the_tests_assume() -> None:
-    assert DEFAULT_CLAIMS["preferred_username"] == "holly" and DEFAULT_CLAIMS["email_verified"] is True
+    assert DEFAULT_CLAIMS["preferred_username"] == "holly"
+    assert DEFAULT_CLAIMS["email_verified"] is True

@@ -56,7 +56,8 @@ def test_anonymous_pages_lead_to_the_sign_in_page_and_back(app: Flask, client: F
     signed = client.post(
         "/console/dev-sign-in", data={"csrf_token": csrf_of(page), "user": "vera", "next": "/console/vendors?q=x"}
     )
-    assert signed.status_code == 302 and signed.headers["Location"] == "/console/vendors?q=x"
+    assert signed.status_code == 302
+    assert signed.headers["Location"] == "/console/vendors?q=x"
     assert "Signed in as vera" in text_of(client.get("/console/vendors"))
 
 
@@ -126,7 +127,8 @@ def test_signing_out_ends_the_session_for_good(app: Flask, vera: str) -> None:
     client = console_client(app, "vera")
     copied = _cookie(client)
     answer = submit(client, "/console/sign-out")
-    assert answer.status_code == 302 and answer.headers["Location"] == "/console/sign-in?signed_out=1"
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/console/sign-in?signed_out=1"
     assert "You are signed out" in text_of(client.get(answer.headers["Location"]))
     assert _live_sessions(app) == []
     # Someone who copied the cookie before the sign-out gets nothing from it.
@@ -143,7 +145,8 @@ def test_an_expired_session_is_over(app: Flask, vera: str) -> None:
     with engine_of(app).begin() as conn:
         conn.execute(update(ConsoleSession).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     answer = client.get("/console/vendors")
-    assert answer.status_code == 302 and answer.headers["Location"].startswith("/console/sign-in")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/console/sign-in")
 
 
 def test_a_cookie_of_another_deployment_signs_nobody_in(app: Flask, database_url: str, vera: str) -> None:
@@ -229,7 +232,9 @@ def test_in_production_the_cookie_travels_over_https_only(database_url: str) -> 
     assert answer.status_code == 502
     assert "The sign-in provider cannot be reached" in text_of(answer)
     morsel = _set_cookie_header(answer)[COOKIE]
-    assert morsel["secure"] is True and morsel["httponly"] is True and morsel["samesite"] == "Lax"
+    assert morsel["secure"] is True
+    assert morsel["httponly"] is True
+    assert morsel["samesite"] == "Lax"
     engine_of(production).dispose()
 
 
@@ -238,8 +243,10 @@ def test_an_unknown_user_cannot_be_chosen(app: Flask, client: FlaskClient, vera:
     with unchanged(app):
         unknown = client.post("/console/dev-sign-in", data={"csrf_token": csrf_of(page), "user": "nobody"})
         empty = client.post("/console/dev-sign-in", data={"csrf_token": csrf_of(page), "user": ""})
-    assert unknown.status_code == 404 and "no user named 'nobody'" in text_of(unknown)
-    assert empty.status_code == 400 and "Choose a user" in text_of(empty)
+    assert unknown.status_code == 404
+    assert "no user named 'nobody'" in text_of(unknown)
+    assert empty.status_code == 400
+    assert "Choose a user" in text_of(empty)
 
 
 # --- a person's own API tokens ---------------------------------------------------------------------
