@@ -68,10 +68,10 @@ def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path, deadline:
 
 
 @contextmanager
-def serving(env: dict[str, str], folder: Path) -> Iterator[str]:
-    """Run ``refstack-lite serve`` on a free port of 127.0.0.1; yields its base URL."""
+def serving(env: dict[str, str], folder: Path, port: int | None = None) -> Iterator[str]:
+    """Run ``refstack-lite serve`` on ``port`` (default: a free one) of 127.0.0.1; yields its base URL."""
     require(CLI.is_file(), f"the refstack-lite command is not at {CLI}")
-    port = free_port()
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     log = folder / "serve.log"
     with log.open("wb") as out:
