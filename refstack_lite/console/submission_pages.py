@@ -164,7 +164,8 @@ def _submission_page(
     if role is not None:
         _offer_request(form, session, view)
     labels = choices.version_labels(session, {view.product_version_id} if view.product_version_id else set())
-    verdicts = sorted(view.verdicts, key=lambda v: (not v.current, v.guideline, v.target))
+    # the target it was run for first, then the others it was evaluated against, history last
+    verdicts = sorted(view.verdicts, key=lambda v: (not v.current, v.target != view.target, v.guideline, v.target))
     return render_template(
         "console/submission.html",
         submission=view,

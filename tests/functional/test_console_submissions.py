@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from refstack_lite.certification import checks as check_names
 from refstack_lite.console import submission_pages
 from tests.functional.api_helpers import ok, unchanged
 from tests.functional.console_helpers import console_client, submit, text_of
@@ -44,7 +45,7 @@ def test_a_member_sees_their_vendors_submissions_and_the_foundation_every_one(ap
     assert page.headers["Cache-Control"] == "no-store"
     html = page.get_data(as_text=True)
     assert listed(html) == [cw.failing, cw.eligible]  # newest first
-    assert 'aria-current="page"' in html and ">Submissions</a>" in html
+    assert '<a href="/console/submissions" aria-current="page">Submissions</a>' in html
     assert "Acme Cloud 2026.1" in said(page)
     row = html.split(f'data-submission="{cw.failing}"')[1].split("</tr>")[0]
     assert "not eligible" in row
@@ -122,7 +123,7 @@ def test_the_report_shows_the_facts_and_the_failed_and_flagged_tests(app: Flask,
     page = alice.get(f"{LIST}/{cw.failing}")
     assert page.status_code == 200
     text = text_of(page)
-    assert "Acme" in text and "Acme Cloud 2026.1" in text
+    assert "Vendor Acme Product version Acme Cloud 2026.1" in text
     assert api["key"]["fingerprint"] in text
     assert "yes: it answered a fresh server challenge" in text
     counts = api["counts"]
@@ -130,6 +131,11 @@ def test_the_report_shows_the_facts_and_the_failed_and_flagged_tests(app: Flask,
     assert "2020.06 platform: not eligible" in text
     assert api["verdicts"][0]["reason"] in text
     html = page.get_data(as_text=True)
+    # the target it was run for comes first, its report open; the other targets' follow, folded
+    verdicts = re.findall(r'data-verdict="([^"]+)"', html.split('id="verdicts-title"')[1])
+    assert verdicts[0] == "2020.06/platform/1"
+    assert sorted(verdicts[1:]) == ["2020.06/compute/1", "2020.06/object/1"]
+    assert html.count('<details class="report" open>') == 1
     failed = html.split('<ul class="failed-tests">')[1].split("</ul>")[0]
     assert cw.failed_test in failed
     # the capability holding the failed test is marked failing in the per-capability table
@@ -223,7 +229,9 @@ def test_requesting_certification_from_a_submission(app: Flask, cw: ConsoleWorld
     assert made["program"] == "powered-platform"
     assert made["requested_by"] == "alice"
     checks = made["checks"]
-    assert isinstance(checks, list) and checks and all(c["passed"] for c in checks)
+    assert isinstance(checks, list)
+    assert [c["name"] for c in checks] == list(check_names.NAMES)
+    assert all(c["passed"] for c in checks)
     shown = alice.get(answer.headers["Location"])
     assert "Certification requested under powered-platform" in said(shown)
     # the submission's page lists the request made with it
