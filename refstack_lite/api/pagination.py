@@ -8,8 +8,9 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import Response, jsonify, request, url_for
 from refstack_lite_client.schemas import Problem
@@ -65,6 +66,42 @@ def _typed(value: Any, column: InstrumentedAttribute[Any]) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Keyset(Generic[T]):
+    """One page of rows, and the cursor of the page after it (None: this is the last)."""
+
+    rows: list[Any]
+    next_cursor: str | None
+
+
+def keyset(
+    session: Session,
+    query: Select[T],
+    order: Sequence[InstrumentedAttribute[Any]],
+    cursor: str | None,
+    limit: int,
+    *,
+    descending: bool = False,
+    cursor_of: Callable[[T], list[Any]] | None = None,
+) -> Keyset[T]:
+    """The ``limit`` rows of ``query`` after ``cursor`` in ``order`` (whose last column must be
+    unique). A query of one entity or column gives its objects or values, one of several
+    columns its rows. ``cursor_of`` gives a row's ``order`` values when they are not its own
+    attributes (a join)."""
+    if cursor:
+        after = _decode(cursor, order)
+        key = tuple_(*order)
+        query = query.where(key < tuple_(*after) if descending else key > tuple_(*after))
+    query = query.order_by(*(c.desc() if descending else c for c in order)).limit(limit + 1)
+    result = session.execute(query)
+    rows: list[Any] = list(result.scalars() if len(query.column_descriptions) == 1 else result)
+    if len(rows) <= limit:
+        return Keyset(rows, None)
+    rows = rows[:limit]
+    last = rows[-1]
+    return Keyset(rows, _encode(cursor_of(last) if cursor_of else [getattr(last, c.key) for c in order]))
+
+
 def page(
     session: Session,
     query: Select[T],
@@ -76,29 +113,17 @@ def page(
     cursor_of: Callable[[T], list[Any]] | None = None,
     **body: Any,
 ) -> Response:
-    """One page of ``query`` ordered by ``order`` (whose last column must be unique), each row
-    answered by ``render``, or the page at once by ``render_rows`` (which may then read what its
-    rows need in one statement). A query of one entity or column pages its objects or values,
-    one of several columns its rows. ``cursor_of`` gives a row's ``order`` values when they are
-    not its own attributes (a join)."""
+    """One page of ``query`` (``keyset``) as the API answers it, each row answered by
+    ``render``, or the page at once by ``render_rows`` (which may then read what its rows need
+    in one statement)."""
     assert (render is None) != (render_rows is None), "render or render_rows"
     limit = _limit()
-    cursor = request.args.get("cursor")
-    if cursor:
-        after = _decode(cursor, order)
-        key = tuple_(*order)
-        query = query.where(key < tuple_(*after) if descending else key > tuple_(*after))
-    query = query.order_by(*(c.desc() if descending else c for c in order)).limit(limit + 1)
-    result = session.execute(query)
-    rows: list[Any] = list(result.scalars() if len(query.column_descriptions) == 1 else result)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    found = keyset(session, query, order, request.args.get("cursor"), limit, descending=descending, cursor_of=cursor_of)
+    rows = found.rows
     next_url = None
-    if more:
-        last = rows[-1]
+    if found.next_cursor is not None:
         values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
-        last_key = cursor_of(last) if cursor_of else [getattr(last, c.key) for c in order]
-        values.update(cursor=_encode(last_key), limit=limit)
+        values.update(cursor=found.next_cursor, limit=limit)
         next_url = url_for(request.endpoint or "", **values)
     items = render_rows(rows) if render_rows is not None else [render(r) for r in rows]  # type: ignore[misc]
     response = jsonify({"items": items, "next": next_url, **body})

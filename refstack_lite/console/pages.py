@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from refstack_lite.console import home_pages, sign_in_pages, token_pages, vendor_pages
+from refstack_lite.console import (
+    home_pages,
+    request_pages,
+    sign_in_pages,
+    submission_pages,
+    token_pages,
+    vendor_pages,
+)
 from refstack_lite.console.blueprint import bp
 
-__all__ = ["bp", "home_pages", "sign_in_pages", "token_pages", "vendor_pages"]
+__all__ = [
+    "bp",
+    "home_pages",
+    "request_pages",
+    "sign_in_pages",
+    "submission_pages",
+    "token_pages",
+    "vendor_pages",
+]

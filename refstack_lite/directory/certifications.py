@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select, union
 from sqlalchemy.orm import Session, aliased
 
-from refstack_lite import guideline_registry as registry
 from refstack_lite.certification import catalog, records
 from refstack_lite.certification.programs import Program
-from refstack_lite.directory import status_filter, values
+from refstack_lite.directory import reports, status_filter, values
 from refstack_lite.directory.search import Search
 from refstack_lite.directory.visibility import public_certifications, public_product
 from refstack_lite.errors import NotFound
@@ -195,30 +194,7 @@ def _publishable(source: str, cpid: str | None) -> bool:
 
 
 def _report(session: Session, record: CertificationRecord, verdict: SubmissionVerdict) -> values.Report:
-    guideline = registry.parsed(session, record.guideline_revision)
-    stored = verdict.report
-    capabilities = []
-    for cap in stored.get("capabilities", []):
-        defined = guideline.capabilities.get(cap["name"])
-        flagged = (
-            ()
-            if defined is None
-            else tuple(values.FlaggedTest(t.name, t.flag.reason) for t in defined.tests if t.flag is not None)
-        )
-        capabilities.append(
-            values.CapabilityResult(
-                name=cap["name"],
-                status=cap["status"],
-                passed=int(cap["passed"]),
-                failed=tuple(cap["failed"]),
-                skipped=tuple(cap["skipped"]),
-                not_run=tuple(cap["not_run"]),
-                flagged=flagged,
-                flagged_not_passed=tuple(cap["flagged_ignored"]),
-            )
-        )
-    totals = {str(k): int(v) for k, v in stored.get("totals", {}).items()}
-    return values.Report(verdict.target, verdict.eligible, totals, tuple(capabilities))
+    return reports.report(session, record.guideline_revision, verdict.target, verdict.eligible, verdict.report)
 
 
 def envelope(session: Session, certification_id: str) -> values.Envelope:
