@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
-from refstack_lite.console import home_pages, sign_in_pages, vendor_pages
+from refstack_lite.console import (
+    home_pages,
+    key_pages,
+    member_pages,
+    product_pages,
+    sign_in_pages,
+    vendor_edit_pages,
+    vendor_pages,
+)
 from refstack_lite.console.blueprint import bp
 
-__all__ = ["bp", "home_pages", "sign_in_pages", "vendor_pages"]
+__all__ = [
+    "bp",
+    "home_pages",
+    "key_pages",
+    "member_pages",
+    "product_pages",
+    "sign_in_pages",
+    "vendor_edit_pages",
+    "vendor_pages",
+]
