@@ -63,14 +63,13 @@ def _products_page(vendor: Vendor, form: NewProductForm, status: int = 200) -> t
         .where(Product.vendor_id == vendor.id)
         .order_by(Product.name, Product.id)
     ).all()
-    counts = dict(
-        session.execute(
-            select(ProductVersion.product_id, func.count())
-            .join(Product, ProductVersion.product_id == Product.id)
-            .where(Product.vendor_id == vendor.id)
-            .group_by(ProductVersion.product_id)
-        ).tuples()
+    rows = session.execute(
+        select(ProductVersion.product_id, func.count())
+        .join(Product, ProductVersion.product_id == Product.id)
+        .where(Product.vendor_id == vendor.id)
+        .group_by(ProductVersion.product_id)
     )
+    counts = {product_id: count for product_id, count in rows}
     return render_template(
         "console/products.html", vendor=vendor, products=found, counts=counts, labels=TYPE_LABELS, form=form
     ), status
