@@ -135,6 +135,16 @@ def test_an_anonymous_post_changes_nothing(app: Flask, alice: str, acme: str) ->
     assert answer.status_code in (400, 401)
 
 
+@pytest.mark.parametrize("data", [{"name": "Ac\x00me"}, {"name": "Acme", "description": "a\x00b"}])
+def test_a_new_vendor_with_a_control_character_is_refused(app: Flask, alice: str, data: dict[str, str]) -> None:
+    """PostgreSQL stores no NUL: the form refuses it before any query."""
+    console = console_client(app, "alice")
+    with unchanged(app):
+        answer = submit(console, "/console/vendors", data)
+    assert answer.status_code == 400
+    assert "control character" in said(answer)
+
+
 # --- editing ----------------------------------------------------------------------------------------
 
 
