@@ -51,12 +51,9 @@ def vendor_json(vendor: Vendor, actor: Actor, role: str | None = None, *, role_k
 
 
 def member_json(m: Membership) -> dict[str, Any]:
-    actor = current_actor()
-    # An email address is personal: inviting someone must not be a way to collect theirs.
-    show_email = actor.is_foundation or actor.name == m.user.name
     return {
         "user": m.user.name,
-        "email": m.user.email if show_email else None,
+        "email": vendors.shown_email(current_actor(), m),
         "role": m.role,
         "status": "member" if m.accepted_at is not None else "invited",
         "invited_at": iso(m.invited_at),

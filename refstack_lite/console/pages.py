@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from refstack_lite.console import (
     home_pages,
+    key_pages,
+    member_pages,
+    product_pages,
     request_pages,
     sign_in_pages,
     submission_pages,
     token_pages,
+    vendor_edit_pages,
     vendor_pages,
 )
 from refstack_lite.console.blueprint import bp
@@ -15,9 +19,13 @@ from refstack_lite.console.blueprint import bp
 __all__ = [
     "bp",
     "home_pages",
+    "key_pages",
+    "member_pages",
+    "product_pages",
     "request_pages",
     "sign_in_pages",
     "submission_pages",
     "token_pages",
+    "vendor_edit_pages",
     "vendor_pages",
 ]

@@ -196,6 +196,12 @@ def members(session: Session, actor: Actor, vendor: Vendor) -> Select[Membership
     )
 
 
+def shown_email(actor: Actor, m: Membership) -> str | None:
+    """The member's email address as ``actor`` may see it: an address is personal, so inviting
+    someone must not be a way to collect theirs (the foundation, and each member for themself)."""
+    return m.user.email if actor.is_foundation or actor.name == m.user.name else None
+
+
 def membership_fields(m: Membership) -> dict[str, Any]:
     return {"user": m.user.name, "role": m.role, "accepted": m.accepted_at is not None}
 
