@@ -56,6 +56,29 @@ def read_body(limit: int) -> bytes:
     return raw
 
 
+def read_form(limit: int) -> None:
+    """Read a form's whole body, at most ``limit`` bytes, before anything parses it, so a body cut
+    short or with broken chunked framing is refused (400) as ``read_body`` refuses it, never
+    half-parsed; Werkzeug then parses the form from the bytes read."""
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge(f"the form may be at most {limit} bytes", limit=limit)
+    request.max_content_length = limit  # a chunked body longer than that is a 413 while it is read
+    try:
+        raw = request.get_data(cache=True)
+    except ClientDisconnected as err:  # Werkzeug's word for any broken stream, framing included
+        if request.content_length is not None:
+            raise _truncated("the client stopped sending") from err
+        raise _unreadable_form("the client stopped sending, or its chunked framing is broken") from err
+    except _UNREADABLE as err:
+        raise _unreadable_form(str(err)) from err
+    if request.content_length is not None and len(raw) < request.content_length:
+        raise _truncated(f"it ended after {len(raw)} bytes")
+
+
+def _unreadable_form(why: str) -> InvalidInput:
+    return InvalidInput(f"the form could not be read ({why}): send it again", slug="unreadable-body")
+
+
 def _truncated(why: str) -> InvalidInput:
     return InvalidInput(
         f"the body is shorter than the {request.content_length} bytes announced: {why}", slug="truncated-body"

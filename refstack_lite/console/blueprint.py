@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response
 
+from refstack_lite.api import uploads
 from refstack_lite.config import Settings
 from refstack_lite.console import navigation, signed_in
 from refstack_lite.errors import NotFound
@@ -14,15 +15,20 @@ from refstack_lite.errors import NotFound
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="../web/templates")
 csrf = CSRFProtect()
 WRITES = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+# A console form is a few fields; nothing is uploaded through it.
+FORM_LIMIT = 256 * 1024
 
 
 @bp.before_request
 def _signed_in_and_same_site() -> Response | None:
+    if request.method == "OPTIONS":
+        return None  # Flask's own answer: the methods the path allows
     settings: Settings = current_app.config["SETTINGS"]
     if request.endpoint == "console.dev_sign_in" and settings.production:
         raise NotFound("development sign-in is off: it exists only when REFSTACK_LITE_ENV=development")
     if request.method in WRITES:
-        csrf.protect()  # first: a forged form changes nothing, whoever's cookie it rides on
+        uploads.read_form(FORM_LIMIT)
+        csrf.protect()  # before anything else reads the form: a forged one changes nothing
     return signed_in.require_for(request.endpoint)
 
 

@@ -127,7 +127,7 @@ def sign_in(page: Page, site: Site, login: str, start: str = "/console/") -> Non
     page.locator("input[name=password]").fill("any password")
     page.locator("button[type=submit]").click()
     expect(page).to_have_url(f"{site.base}{start}")
-    expect(page.locator("form.who")).to_contain_text(f"Signed in as")
+    expect(page.locator("form.who")).to_contain_text("Signed in as")
 
 
 def _shots(page: Page, name: str) -> None:
