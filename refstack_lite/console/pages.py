@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
-from refstack_lite.console import home_pages, sign_in_pages, vendor_pages
+from refstack_lite.console import (
+    application_pages,
+    audit_pages,
+    certification_pages,
+    home_pages,
+    review_pages,
+    sign_in_pages,
+    user_pages,
+    vendor_pages,
+)
 from refstack_lite.console.blueprint import bp
 
-__all__ = ["bp", "home_pages", "sign_in_pages", "vendor_pages"]
+__all__ = [
+    "application_pages",
+    "audit_pages",
+    "bp",
+    "certification_pages",
+    "home_pages",
+    "review_pages",
+    "sign_in_pages",
+    "user_pages",
+    "vendor_pages",
+]
