@@ -10,7 +10,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
-from wtforms import SelectField
+from wtforms import StringField
+from wtforms.validators import AnyOf
 
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.foundation import foundation_actor
@@ -23,8 +24,14 @@ ROLES = ("admin", "reviewer")
 NO_ROLE = "none"  # the form's value for "no foundation role"
 
 
+CHOICES = ((NO_ROLE, "none"), ("reviewer", "reviewer"), ("admin", "admin"))
+
+
 class RoleForm(FlaskForm):  # type: ignore[misc]
-    role = SelectField("Foundation role", choices=[(NO_ROLE, "none"), ("reviewer", "reviewer"), ("admin", "admin")])
+    # The page writes each row's <select> itself (one per user, each with its own id).
+    role = StringField(
+        "Foundation role", validators=[AnyOf([value for value, _ in CHOICES], "Choose none, reviewer or admin.")]
+    )
 
 
 @bp.get("/users", endpoint="users")
@@ -72,6 +79,7 @@ def _users_page(failed: str | None = None, form: RoleForm | None = None, code: i
         role=wanted if wanted in (*ROLES, NO_ROLE) else "",
         roles=ROLES,
         no_role=NO_ROLE,
+        choices=CHOICES,
         failed=failed,
         form=form if form is not None else RoleForm(formdata=None),
     ), code
