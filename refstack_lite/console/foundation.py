@@ -39,9 +39,3 @@ class ReasonForm(FlaskForm):  # type: ignore[misc]
             usable_text,
         ],
     )
-
-
-class OptionalReasonForm(FlaskForm):  # type: ignore[misc]
-    """A decision that may say why."""
-
-    reason = TextAreaField("Note (optional)", validators=[Length(max=REASON_MAX), usable_text])
