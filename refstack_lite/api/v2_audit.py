@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from refstack_lite.api.auth import current_actor
@@ -17,8 +17,8 @@ from refstack_lite.api.openapi.builders import TIME
 from refstack_lite.api.openapi.operations import REQUIRED, answer, operation, paginated, query_param
 from refstack_lite.api.pagination import page
 from refstack_lite.db import get_session, sessions
-from refstack_lite.errors import Forbidden
 from refstack_lite.models import AuditEvent
+from refstack_lite.services import audit_trail
 
 bp = Blueprint("v2_audit", __name__, url_prefix="/v2/audit")
 
@@ -27,6 +27,7 @@ EXPORT_BATCH = 500  # events read per query while streaming
 FILTERS = (
     query_param("vendor", "only events of this vendor (a vendor id)"),
     query_param("action", "an action (key.revoke), or a prefix ending in '.' (key.)"),
+    query_param("actor", "only events by this actor (a user name, or the operator console's label)"),
     query_param("subject", "only events about this subject id"),
     query_param("since", "events at or after this time (RFC 3339 with offset)", TIME),
     query_param("until", "events before this time (RFC 3339 with offset)", TIME),
@@ -58,9 +59,9 @@ def event_json(event: AuditEvent) -> dict[str, Any]:
 )
 def list_events() -> Response:
     """Filters: ``vendor``, ``action`` (exact, or a prefix ending in ``.``: ``key.``),
-    ``subject``, ``since`` and ``until`` (RFC 3339)."""
-    _require_foundation()
-    return page(get_session(), _filtered(select(AuditEvent)), [AuditEvent.id], event_json, descending=True)
+    ``actor``, ``subject``, ``since`` and ``until`` (RFC 3339)."""
+    audit_trail.require_reader(current_actor())
+    return page(get_session(), audit_trail.matching(_filters()), [AuditEvent.id], event_json, descending=True)
 
 
 @bp.get("/export")
@@ -82,10 +83,14 @@ def list_events() -> Response:
     ),
 )
 def export_events() -> Response:
-    """The whole filtered trail, streamed: the table is read in pages of ``EXPORT_BATCH`` events
-    (by id, from where the last page ended), never all at once."""
-    _require_foundation()
-    query = _filtered(select(AuditEvent))  # every filter checked before the answer starts
+    audit_trail.require_reader(current_actor())
+    return exported(audit_trail.matching(_filters()))  # every filter checked before the answer starts
+
+
+def exported(query: Select[AuditEvent]) -> Response:
+    """The events of ``query``, streamed as JSON lines, oldest first: the table is read in pages
+    of ``EXPORT_BATCH`` events (by id, from where the last page ended), never all at once. The
+    console's audit export answers with this too."""
     # A session of its own, closed when the stream ends or is dropped: the request's session is
     # closed as soon as the view returns, before the stream is read.
     factory = sessions(current_app)
@@ -111,28 +116,13 @@ def _lines(session: Session, query: Select[AuditEvent]) -> Iterator[str]:
         session.expunge_all()  # what was streamed need not stay in memory
 
 
-def _require_foundation() -> None:
-    actor = current_actor()
-    actor.require_user()
-    if not actor.is_foundation:
-        raise Forbidden("only the foundation reads the audit trail")
-
-
-def _filtered(query: Select[AuditEvent]) -> Select[AuditEvent]:
+def _filters() -> audit_trail.Filters:
     args = request.args
-    if args.get("vendor"):
-        query = query.where(AuditEvent.vendor_id == args["vendor"])
-    if args.get("action"):
-        action = args["action"]
-        query = query.where(
-            AuditEvent.action.startswith(action, autoescape=True)
-            if action.endswith(".")
-            else AuditEvent.action == action
-        )
-    if args.get("subject"):
-        query = query.where(AuditEvent.subject_id == args["subject"])
-    if args.get("since"):
-        query = query.where(AuditEvent.at >= parse_time(args["since"], "$.since"))
-    if args.get("until"):
-        query = query.where(AuditEvent.at < parse_time(args["until"], "$.until"))
-    return query
+    return audit_trail.Filters(
+        vendor_id=args.get("vendor") or None,
+        action=args.get("action") or None,
+        actor=args.get("actor") or None,
+        subject_id=args.get("subject") or None,
+        since=parse_time(args["since"], "$.since") if args.get("since") else None,
+        until=parse_time(args["until"], "$.until") if args.get("until") else None,
+    )

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
-from sqlalchemy import select
 
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, json_body
@@ -14,10 +13,10 @@ from refstack_lite.api.openapi.operations import REQUIRED, created, ok, operatio
 from refstack_lite.api.v2_certifications import record_json
 from refstack_lite.api.v2_programs import window
 from refstack_lite.api.v2_submissions import verdict_json
-from refstack_lite.certification import catalog, records, requests
+from refstack_lite.certification import catalog, records, requests, review
 from refstack_lite.db import get_session
 from refstack_lite.errors import InvalidInput
-from refstack_lite.models import CertificationRequest, SigningKey, SubmissionChallenge
+from refstack_lite.models import CertificationRequest, SigningKey
 from refstack_lite.services import submissions
 
 bp = Blueprint("v2_certification_requests", __name__, url_prefix="/v2/certification-requests")
@@ -70,34 +69,26 @@ def _key_json(key: SigningKey) -> dict[str, Any]:
 
 def review_json(r: CertificationRequest) -> dict[str, Any]:
     """Everything a reviewer needs to decide, beside the request itself."""
-    session = get_session()
-    submission = submissions.get(session, current_actor(), r.submission_id)
-    verdict = next(
-        (v for v in submission.verdicts if v.guideline_revision_id == r.guideline_revision_id and v.target == r.target),
-        None,
-    )
-    challenge = None if submission.challenge_id is None else session.get(SubmissionChallenge, submission.challenge_id)
-    key = submission.signing_key
-    keys = session.scalars(
-        select(SigningKey).where(SigningKey.vendor_id == r.vendor_id).order_by(SigningKey.registered_at)
-    )
-    evidence = submissions.evidence_of(session, submission)
+    found = review.facts(get_session(), current_actor(), r)
+    submission = found.submission
     return {
-        "verdict": None if verdict is None else verdict_json(submissions.VerdictView.of(verdict), report=True),
-        "failed_tests": submissions.tests(session, submission)["failed"],
-        "signer": None if key is None else _key_json(key),
-        "vendor_keys": [_key_json(k) for k in keys],
+        "verdict": None
+        if found.verdict is None
+        else verdict_json(submissions.VerdictView.of(found.verdict), report=True),
+        "failed_tests": found.failed_tests,
+        "signer": None if found.signer is None else _key_json(found.signer),
+        "vendor_keys": [_key_json(k) for k in found.vendor_keys],
         "submission": {
             "id": submission.id,
             "source": submission.source,
             "digest": submission.envelope_digest,
             "received_at": iso(submission.received_at),
             "challenge": None
-            if challenge is None
-            else {"nonce": challenge.nonce, "issued_at": iso(challenge.issued_at)},
+            if found.challenge is None
+            else {"nonce": found.challenge.nonce, "issued_at": iso(found.challenge.issued_at)},
             "evidence_digest": submission.evidence_digest,
             "evidence_url": None
-            if evidence is None
+            if found.evidence is None
             else url_for("v2_submissions.get_evidence", submission_id=submission.id),
             "url": url_for("v2_submissions.get_submission", submission_id=submission.id),
         },

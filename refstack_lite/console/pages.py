@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from refstack_lite.console import (
+    application_pages,
+    audit_pages,
+    certification_pages,
     home_pages,
     key_pages,
     member_pages,
     product_pages,
     request_pages,
+    review_pages,
     sign_in_pages,
     submission_pages,
     token_pages,
+    user_pages,
     vendor_edit_pages,
     vendor_pages,
 )
@@ -18,14 +23,19 @@ from refstack_lite.console.blueprint import bp
 
 __all__ = [
     "bp",
+    "application_pages",
+    "audit_pages",
+    "certification_pages",
     "home_pages",
     "key_pages",
     "member_pages",
     "product_pages",
     "request_pages",
+    "review_pages",
     "sign_in_pages",
     "submission_pages",
     "token_pages",
+    "user_pages",
     "vendor_edit_pages",
     "vendor_pages",
 ]

@@ -425,6 +425,16 @@ def test_filter_by_action(world: World, busy: dict[str, str], action: str, expec
     assert [e["action"] for e in audit(world, f"action={action}")] == expected
 
 
+def test_filter_by_actor(world: World, busy: dict[str, str]) -> None:
+    everything = audit(world, "")
+    for name in ("alice", "bob", "root"):
+        events = audit(world, f"actor={name}")
+        assert events == [e for e in everything if e["actor"] == name]
+        assert events
+    assert [e["action"] for e in audit(world, "actor=bob&action=vendor.")] == ["vendor.create"]
+    assert audit(world, "actor=nobody") == []
+
+
 def test_filter_by_subject(world: World, busy: dict[str, str]) -> None:
     events = audit(world, f"subject={busy['key']}")
     assert [e["action"] for e in events] == ["key.retire", "key.register"]
@@ -544,7 +554,14 @@ def test_the_export_is_read_in_pages_and_misses_nothing(
 
 @pytest.mark.parametrize(
     "query",
-    ["action=key.", "action=vendor.create", "subject={key}", "vendor={acme}", "vendor={globex}&action=product."],
+    [
+        "action=key.",
+        "action=vendor.create",
+        "subject={key}",
+        "vendor={acme}",
+        "vendor={globex}&action=product.",
+        "actor=bob",
+    ],
 )
 def test_the_export_takes_the_listings_filters(world: World, busy: dict[str, str], query: str) -> None:
     query = query.format(**busy)

@@ -1,0 +1,41 @@
+"""What the foundation's console pages share: only admins and reviewers open them, and the
+reason a decision gives is checked as the API checks it."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import Field, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from refstack_lite.console import signed_in
+from refstack_lite.errors import Forbidden
+from refstack_lite.services.actors import Actor
+from refstack_lite.text import UNUSABLE_TEXT
+
+REASON_MAX = 10_000  # as the API's bodies allow
+
+
+def foundation_actor() -> Actor:
+    """The signed-in person, who must be a foundation admin or reviewer."""
+    actor = signed_in.actor()
+    if not actor.is_foundation:
+        raise Forbidden("only the foundation (admins and reviewers) may open this page")
+    return actor
+
+
+def usable_text(form: FlaskForm, field: Field) -> None:
+    if isinstance(field.data, str) and UNUSABLE_TEXT.search(field.data):
+        raise ValidationError("contains a control character")
+
+
+class ReasonForm(FlaskForm):  # type: ignore[misc]
+    """A decision that must say why."""
+
+    reason = TextAreaField(
+        "Reason",
+        validators=[
+            DataRequired("Give a reason: it is kept and shown to the vendor."),
+            Length(max=REASON_MAX),
+            usable_text,
+        ],
+    )

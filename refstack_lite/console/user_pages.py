@@ -1,0 +1,102 @@
+"""Users and their foundation roles: who exists, how each signs in (an identity provider, or
+API tokens only), and setting or clearing a role (admins, as the accounts service says)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms.validators import AnyOf
+
+from refstack_lite.console.blueprint import bp
+from refstack_lite.console.foundation import foundation_actor
+from refstack_lite.db import begin_writing, get_session
+from refstack_lite.models import User, UserIdentity
+from refstack_lite.services import accounts
+
+PER_PAGE = 50
+ROLES = ("admin", "reviewer")
+NO_ROLE = "none"  # the form's value for "no foundation role"
+
+
+CHOICES = ((NO_ROLE, "none"), ("reviewer", "reviewer"), ("admin", "admin"))
+
+
+class RoleForm(FlaskForm):  # type: ignore[misc]
+    # The page writes each row's <select> itself (one per user, each with its own id).
+    role = StringField(
+        "Foundation role", validators=[AnyOf([value for value, _ in CHOICES], "Choose none, reviewer or admin.")]
+    )
+
+
+@bp.get("/users", endpoint="users")
+def users_list() -> tuple[str, int]:
+    return _users_page()
+
+
+def _users_page(failed: str | None = None, form: RoleForm | None = None, code: int = 200) -> tuple[str, int]:
+    foundation_actor()
+    session = get_session()
+    text = request.args.get("q", "").strip()
+    wanted = request.args.get("role", "")
+    query = select(User)
+    if text:
+        needle = text.lower()
+        query = query.where(
+            or_(
+                func.lower(User.name).contains(needle, autoescape=True),
+                func.lower(User.email).contains(needle, autoescape=True),
+            )
+        )
+    if wanted in ROLES:
+        query = query.where(User.role == wanted)
+    elif wanted == NO_ROLE:
+        query = query.where(User.role.is_(None))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
+    found = session.scalars(query.order_by(User.name).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    issuers: dict[int, list[UserIdentity]] = defaultdict(list)
+    for identity in session.scalars(
+        select(UserIdentity)
+        .where(UserIdentity.user_id.in_([u.id for u in found]))
+        .order_by(UserIdentity.issuer, UserIdentity.id)
+    ):
+        issuers[identity.user_id].append(identity)
+    return render_template(
+        "console/users.html",
+        users=found,
+        identities=issuers,
+        total=total,
+        page=page,
+        pages=pages,
+        q=text,
+        role=wanted if wanted in (*ROLES, NO_ROLE) else "",
+        roles=ROLES,
+        no_role=NO_ROLE,
+        choices=CHOICES,
+        failed=failed,
+        form=form if form is not None else RoleForm(formdata=None),
+    ), code
+
+
+@bp.post("/users/<name>/role")
+def set_user_role(name: str) -> Response | tuple[str, int]:
+    actor = foundation_actor()
+    actor.require_admin()  # as the API: before the form is read
+    form = RoleForm()
+    if not form.validate():
+        return _users_page(name, form, 400)
+    role = None if form.role.data == NO_ROLE else form.role.data
+    session = get_session()
+    begin_writing(session)
+    user = accounts.set_role(session, actor, accounts.user_named(session, name), role, datetime.now(UTC))
+    session.commit()
+    flash(f"{user.name} now has {'no foundation role' if role is None else 'the role ' + role}.", "success")
+    args = request.args
+    return redirect(url_for("console.users", q=args.get("q"), role=args.get("role"), page=args.get("page")))
