@@ -43,7 +43,6 @@ def _layout() -> dict[str, object]:
     return {
         "console_actor": signed_in.actor_if_loaded(),
         "console_sections": navigation.SECTIONS,
-        "console_endpoints": current_app.view_functions,
     }
 
 

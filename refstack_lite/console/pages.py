@@ -22,9 +22,9 @@ from refstack_lite.console import (
 from refstack_lite.console.blueprint import bp
 
 __all__ = [
-    "bp",
     "application_pages",
     "audit_pages",
+    "bp",
     "certification_pages",
     "home_pages",
     "key_pages",
