@@ -26,11 +26,6 @@ def cw(app: Flask, client: FlaskClient) -> ConsoleWorld:
     return console_world(app, client)
 
 
-def said(page: TestResponse) -> str:
-    """What a person reads on the page (entities such as &#39; as the characters they stand for)."""
-    return html.unescape(text_of(page))
-
-
 def listed(page: TestResponse) -> list[str]:
     return re.findall(r'<tr data-request="([^"]+)"', page.get_data(as_text=True))
 
@@ -57,7 +52,7 @@ def test_the_list_shows_a_members_requests_and_the_foundation_every_one(app: Fla
     assert listed(console_client(app, "rita").get(LIST)) == [request_id]
     bob = console_client(app, "bob").get(LIST)
     assert listed(bob) == []
-    assert "No certification request yet." in said(bob)
+    assert "No certification request yet." in text_of(bob)
 
 
 def test_the_filters(app: Flask, cw: ConsoleWorld) -> None:
@@ -78,7 +73,9 @@ def test_the_filters(app: Flask, cw: ConsoleWorld) -> None:
     assert ids(vendor=cw.world.vendor.id, program="powered-platform") == [first, second]
     assert ids(vendor=cw.bobco) == []
     assert ids(program="powered-compute") == []
-    assert "No certification request matches these filters." in said(root.get(LIST, query_string={"vendor": cw.bobco}))
+    assert "No certification request matches these filters." in text_of(
+        root.get(LIST, query_string={"vendor": cw.bobco})
+    )
 
 
 def test_a_bad_filter_is_a_clear_400(app: Flask, cw: ConsoleWorld) -> None:
@@ -87,7 +84,7 @@ def test_a_bad_filter_is_a_clear_400(app: Flask, cw: ConsoleWorld) -> None:
     with unchanged(app):
         page = alice.get(LIST, query_string={"state": "lost"})
     assert page.status_code == 400
-    assert "Not a valid choice" in said(page)
+    assert "Not a valid choice" in text_of(page)
     assert listed(page) == []
 
 
@@ -98,7 +95,7 @@ def test_one_request_shows_its_checks_and_state(app: Flask, cw: ConsoleWorld) ->
     page = alice.get(f"{LIST}/{request_id}")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    text = said(page)
+    text = text_of(page)
     assert api["checks"], "the API reports the checks"
     for check in api["checks"]:
         item = body.split(f'data-check="{check["name"]}"')[1].split("</li>")[0]
@@ -111,7 +108,7 @@ def test_one_request_shows_its_checks_and_state(app: Flask, cw: ConsoleWorld) ->
     # the foundation reads it too, but only the vendor withdraws
     root = console_client(app, "root").get(f"{LIST}/{request_id}")
     assert root.status_code == 200
-    assert "Withdraw this request" not in said(root)
+    assert "Withdraw this request" not in text_of(root)
 
 
 def test_a_decided_request_shows_the_decision_and_its_reason(app: Flask, cw: ConsoleWorld) -> None:
@@ -119,7 +116,7 @@ def test_a_decided_request_shows_the_decision_and_its_reason(app: Flask, cw: Con
     url = f"/v2/certification-requests/{request_id}/deny"
     ok(cw.world.client.post(url, json={"reason": "the run is too old"}, headers=bearer(cw.world.reviewer)))
     page = console_client(app, "alice").get(f"{LIST}/{request_id}")
-    text = said(page)
+    text = text_of(page)
     assert re.search(r"Denied on \S+ \S+ UTC by rita \.", text)
     assert "Reason given: the run is too old" in text
     assert "Withdraw this request" not in text
@@ -135,7 +132,7 @@ def test_withdrawing_a_pending_request(app: Flask, cw: ConsoleWorld) -> None:
     assert api["state"] == "withdrawn"
     assert api["withdrawn_at"] is not None
     page = alice.get(answer.headers["Location"])
-    text = said(page)
+    text = text_of(page)
     assert "The certification request is withdrawn" in text
     assert "Withdrawn by the vendor on" in text
     assert "Withdraw this request" not in text
@@ -148,7 +145,7 @@ def test_refused_withdrawals_change_nothing(app: Flask, cw: ConsoleWorld) -> Non
     with unchanged(app):
         again = submit(alice, f"{LIST}/{decided}/withdraw")
     assert again.status_code == 409
-    assert f"certification request {decided} is approved" in said(again)
+    assert f"certification request {decided} is approved" in text_of(again)
     assert api_request(cw, decided)["state"] == "approved"
 
     pending = cw.world.request(cw.eligible)
@@ -160,7 +157,7 @@ def test_refused_withdrawals_change_nothing(app: Flask, cw: ConsoleWorld) -> Non
         with unchanged(app):
             refused = submit(browser, f"{LIST}/{pending}/withdraw")
         assert refused.status_code == status, user
-        assert says in said(refused)
+        assert says in text_of(refused)
     with unchanged(app):
         unknown = submit(alice, f"{LIST}/no-such-request/withdraw")
     assert unknown.status_code == 404
@@ -173,7 +170,7 @@ def test_another_vendors_member_cannot_open_a_request(app: Flask, cw: ConsoleWor
     with unchanged(app):
         page = bob.get(f"{LIST}/{request_id}")
     assert page.status_code == 404
-    assert f"no certification request '{request_id}'" in said(page)
+    assert f"no certification request '{request_id}'" in text_of(page)
 
 
 def test_a_withdrawal_without_its_csrf_token_is_refused(app: Flask, cw: ConsoleWorld) -> None:
@@ -182,7 +179,7 @@ def test_a_withdrawal_without_its_csrf_token_is_refused(app: Flask, cw: ConsoleW
     with unchanged(app):
         forged = alice.post(f"{LIST}/{request_id}/withdraw")
     assert forged.status_code == 400
-    assert "This form cannot be accepted" in said(forged)
+    assert "This form cannot be accepted" in text_of(forged)
     with unchanged(app):
         anonymous = app.test_client().post(f"{LIST}/{request_id}/withdraw")
     assert anonymous.status_code == 400

@@ -4,14 +4,12 @@ from it; each refusal a clear page that changes nothing (SQLite and PostgreSQL).
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from refstack_lite.certification import checks as check_names
 from refstack_lite.console import submission_pages
@@ -28,11 +26,6 @@ def cw(app: Flask, client: FlaskClient) -> ConsoleWorld:
     return console_world(app, client)
 
 
-def said(page: TestResponse) -> str:
-    """What a person reads on the page (entities such as &#39; as the characters they stand for)."""
-    return html.unescape(text_of(page))
-
-
 def listed(page_html: str) -> list[str]:
     """The submission ids a list page shows, in its order."""
     return re.findall(r'<tr data-submission="([^"]+)"', page_html)
@@ -46,13 +39,13 @@ def test_a_member_sees_their_vendors_submissions_and_the_foundation_every_one(ap
     html = page.get_data(as_text=True)
     assert listed(html) == [cw.failing, cw.eligible]  # newest first
     assert '<a href="/console/submissions" aria-current="page">Submissions</a>' in html
-    assert "Acme Cloud 2026.1" in said(page)
+    assert "Acme Cloud 2026.1" in text_of(page)
     row = html.split(f'data-submission="{cw.failing}"')[1].split("</tr>")[0]
     assert "not eligible" in row
     assert listed(console_client(app, "root").get(LIST).get_data(as_text=True)) == [cw.failing, cw.eligible]
     bob_page = console_client(app, "bob").get(LIST)
     assert listed(bob_page.get_data(as_text=True)) == []
-    assert "Your vendors have no submissions yet" in said(bob_page)
+    assert "Your vendors have no submissions yet" in text_of(bob_page)
 
 
 def test_the_filters_are_the_apis(app: Flask, cw: ConsoleWorld) -> None:
@@ -74,7 +67,7 @@ def test_the_filters_are_the_apis(app: Flask, cw: ConsoleWorld) -> None:
     assert ids(received_from=(today + timedelta(days=1)).isoformat()) == []
     # another vendor's id as a filter finds nothing: the listing stays the person's vendors'
     assert ids(vendor=cw.bobco) == []
-    assert "No submission matches these filters" in said(alice.get(LIST, query_string={"vendor": cw.bobco}))
+    assert "No submission matches these filters" in text_of(alice.get(LIST, query_string={"vendor": cw.bobco}))
 
 
 def test_the_list_pages_with_the_apis_cursor(app: Flask, cw: ConsoleWorld, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,7 +98,7 @@ def test_a_bad_filter_is_a_clear_400(app: Flask, cw: ConsoleWorld, args: dict[st
     with unchanged(app):
         page = alice.get(LIST, query_string=args)
     assert page.status_code == 400
-    assert says in said(page)
+    assert says in text_of(page)
     assert listed(page.get_data(as_text=True)) == []
 
 
@@ -114,7 +107,7 @@ def test_a_cursor_the_server_never_gave_is_a_clear_400(app: Flask, cw: ConsoleWo
     with unchanged(app):
         page = alice.get(LIST, query_string={"cursor": "not-a-cursor"})
     assert page.status_code == 400
-    assert "the cursor is not one this server gave out" in said(page)
+    assert "the cursor is not one this server gave out" in text_of(page)
 
 
 def test_the_report_shows_the_facts_and_the_failed_and_flagged_tests(app: Flask, cw: ConsoleWorld) -> None:
@@ -159,7 +152,7 @@ def test_the_foundation_reads_the_report_but_asks_for_nothing(app: Flask, cw: Co
     page = root.get(f"{LIST}/{cw.failing}")
     assert page.status_code == 200
     assert cw.failed_test in page.get_data(as_text=True)
-    assert "Request certification" not in said(page)
+    assert "Request certification" not in text_of(page)
 
 
 def test_the_downloads_are_the_apis_bytes_as_files(app: Flask, cw: ConsoleWorld) -> None:
@@ -181,7 +174,7 @@ def test_the_downloads_are_the_apis_bytes_as_files(app: Flask, cw: ConsoleWorld)
     with unchanged(app):
         missing = alice.get(f"{LIST}/{cw.failing}/evidence")
     assert missing.status_code == 404
-    assert "has no evidence uploaded" in said(missing)
+    assert "has no evidence uploaded" in text_of(missing)
 
 
 def test_another_vendors_member_is_refused_everything(app: Flask, cw: ConsoleWorld) -> None:
@@ -190,7 +183,7 @@ def test_another_vendors_member_is_refused_everything(app: Flask, cw: ConsoleWor
         with unchanged(app):
             page = bob.get(f"{LIST}/{cw.eligible}{path}")
         assert page.status_code == 404, path
-        assert f"no submission '{cw.eligible}'" in said(page)
+        assert f"no submission '{cw.eligible}'" in text_of(page)
     with unchanged(app):
         page = bob.get(f"{LIST}/no-such-id")
     assert page.status_code == 404
@@ -233,7 +226,7 @@ def test_requesting_certification_from_a_submission(app: Flask, cw: ConsoleWorld
     assert [c["name"] for c in checks] == list(check_names.NAMES)
     assert all(c["passed"] for c in checks)
     shown = alice.get(answer.headers["Location"])
-    assert "Certification requested under powered-platform" in said(shown)
+    assert "Certification requested under powered-platform" in text_of(shown)
     # the submission's page lists the request made with it
     assert f'data-request="{made["id"]}"' in alice.get(f"{LIST}/{cw.eligible}").get_data(as_text=True)
 
@@ -259,27 +252,27 @@ def test_bad_requests_are_refused_and_change_nothing(app: Flask, cw: ConsoleWorl
     with unchanged(app):
         unknown = submit(alice, url, {"program": "powered-widgets", "product_version": version})
     assert unknown.status_code == 404
-    assert "no program 'powered-widgets'; the programs are" in said(unknown)
+    assert "no program 'powered-widgets'; the programs are" in text_of(unknown)
     with unchanged(app):
         empty = submit(alice, url, {"program": "", "product_version": version})
     assert empty.status_code == 400
-    assert "This field is required." in said(empty)
+    assert "This field is required." in text_of(empty)
     with unchanged(app):
         theirs = submit(alice, url, {"program": "powered-platform", "product_version": cw.bob_version})
     assert theirs.status_code == 404
-    assert f"no product version '{cw.bob_version}'" in said(theirs)
+    assert f"no product version '{cw.bob_version}'" in text_of(theirs)
     # bob, with his own version, asks with Acme's submission: he never sees it
     bob = console_client(app, "bob")
     with unchanged(app):
         stolen = submit(bob, url, {"program": "powered-platform", "product_version": cw.bob_version})
     assert stolen.status_code == 404
-    assert f"no submission '{cw.eligible}'" in said(stolen)
+    assert f"no submission '{cw.eligible}'" in text_of(stolen)
     # the foundation reviews requests; it does not make them for a vendor
     root = console_client(app, "root")
     with unchanged(app):
         foundation = submit(root, url, {"program": "powered-platform", "product_version": version})
     assert foundation.status_code == 403
-    assert "only members of vendor 'Acme' may do this" in said(foundation)
+    assert "only members of vendor 'Acme' may do this" in text_of(foundation)
     assert requests_of(cw, cw.alice) == []
 
 
@@ -290,7 +283,7 @@ def test_a_form_without_its_csrf_token_is_refused(app: Flask, cw: ConsoleWorld) 
     with unchanged(app):
         forged = alice.post(url, data=form)
     assert forged.status_code == 400
-    assert "This form cannot be accepted" in said(forged)
+    assert "This form cannot be accepted" in text_of(forged)
     with unchanged(app):
         anonymous = app.test_client().post(url, data=form)
     assert anonymous.status_code == 400
