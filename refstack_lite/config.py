@@ -47,6 +47,9 @@ class Settings:
     # console session lasts.
     oidc: OidcSettings | None = None
     session_hours: int = 8
+    # The console's sign-in as any existing user, without a provider: only where the operator
+    # said REFSTACK_LITE_ENV=development in so many words (the demo does), never by default.
+    development_sign_in: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -89,6 +92,7 @@ class Settings:
         return cls(
             oidc=oidc_from_env(env, production),
             session_hours=session_hours_from_env(env),
+            development_sign_in=env.get("REFSTACK_LITE_ENV") == "development",
             public_cache_bytes=int(cache_mb) * 1024 * 1024,
             redis_url=_redis_url(env.get("REFSTACK_LITE_REDIS_URL", "")),
             public_url=_public_url(env.get("REFSTACK_LITE_PUBLIC_URL", ""), production),

@@ -152,7 +152,8 @@ def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
-    app = create_app({"REFSTACK_LITE_DATABASE_URL": database_url})
+    # Development said in so many words: the console's development sign-in is how tests sign in.
+    app = create_app({"REFSTACK_LITE_DATABASE_URL": database_url, "REFSTACK_LITE_ENV": "development"})
     app.config["TESTING"] = True
     yield app
     engine_of(app).dispose()

@@ -25,6 +25,12 @@ MAX_LIMIT = 200
 T = TypeVar("T")
 
 
+def carried(args: dict[str, str]) -> dict[str, str]:
+    """The query parameters a next page's link carries: never one that ``url_for`` reads as its
+    own argument (``endpoint``, ``_method``, ``_external``…), which would break the link."""
+    return {name: value for name, value in args.items() if name != "endpoint" and not name.startswith("_")}
+
+
 def _limit() -> int:
     raw = request.args.get("limit", str(DEFAULT_LIMIT))
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
@@ -122,7 +128,7 @@ def page(
     rows = found.rows
     next_url = None
     if found.next_cursor is not None:
-        values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
+        values: dict[str, Any] = {**(request.view_args or {}), **carried(request.args.to_dict())}
         values.update(cursor=found.next_cursor, limit=limit)
         next_url = url_for(request.endpoint or "", **values)
     items = render_rows(rows) if render_rows is not None else [render(r) for r in rows]  # type: ignore[misc]

@@ -117,6 +117,8 @@ def _integrity_error(err: IntegrityError) -> Response:
     """A race the services' own checks could not see (two requests creating the same name at
     once, or deleting something a submission refers to): nothing was stored."""
     detail = "the change conflicts with data stored meanwhile or still referring to it; nothing was changed"
+    if _is_page():
+        return _page(409, "Conflict", detail[0].upper() + detail[1:] + ". Reload the page and try again.")
     if _is_v1():
         return refstack_error(409, "Conflict", detail)
     return problem(409, "conflict", "Conflict", detail)

@@ -24,8 +24,8 @@ def _signed_in_and_same_site() -> Response | None:
     if request.method == "OPTIONS":
         return None  # Flask's own answer: the methods the path allows
     settings: Settings = current_app.config["SETTINGS"]
-    if request.endpoint == "console.dev_sign_in" and settings.production:
-        raise NotFound("development sign-in is off: it exists only when REFSTACK_LITE_ENV=development")
+    if request.endpoint == "console.dev_sign_in" and not settings.development_sign_in:
+        raise NotFound("development sign-in is off: it exists only when REFSTACK_LITE_ENV=development is set")
     if request.method in WRITES:
         uploads.read_form(FORM_LIMIT)
         csrf.protect()  # before anything else reads the form: a forged one changes nothing

@@ -7,10 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from refstack_lite.console.form_checks import UsableText
+
 
 class ActionForm(FlaskForm):  # type: ignore[misc]
     """A button that changes something and needs nothing but the CSRF token."""
 
 
 class DevSignInForm(FlaskForm):  # type: ignore[misc]
-    user = StringField("User", validators=[DataRequired(), Length(max=64)])
+    user = StringField("User", validators=[DataRequired(), Length(max=64), UsableText()])

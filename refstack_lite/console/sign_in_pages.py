@@ -39,7 +39,7 @@ def sign_in() -> Response | str:
         return redirect(signed_in.safe_next(request.args.get("next")))
     settings = _settings()
     users: list[User] = []
-    if not settings.production:
+    if settings.development_sign_in:
         users = list(get_session().scalars(select(User).order_by(User.name)))
     return render_template(
         "console/sign_in.html",

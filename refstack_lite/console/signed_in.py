@@ -100,6 +100,7 @@ def safe_next(target: str | None) -> str:
         or not parts.path.startswith("/console/")
         or target.startswith("//")
         or "\\" in target
+        or not target.isprintable()  # a line break would end the Location header (urlsplit drops it)
     ):
         return url_for("console.home")
     return target

@@ -20,6 +20,7 @@ from refstack_lite.api.pagination import keyset
 from refstack_lite.certification import requests
 from refstack_lite.console import choices, signed_in
 from refstack_lite.console.blueprint import bp
+from refstack_lite.console.form_checks import UsableText
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.directory import reports, values
 from refstack_lite.errors import Forbidden, NotFound, RequestRefused
@@ -48,9 +49,9 @@ class SubmissionFilters(Form):
 class CertificationRequestForm(FlaskForm):  # type: ignore[misc]
     """Choices are offered, not enforced here: the certification service decides on each value."""
 
-    program = SelectField("Program", validators=[DataRequired()], validate_choice=False)
-    product_version = SelectField("Product version", validators=[DataRequired()], validate_choice=False)
-    guideline = SelectField("Guideline", validate_choice=False)
+    program = SelectField("Program", validators=[DataRequired(), UsableText()], validate_choice=False)
+    product_version = SelectField("Product version", validators=[DataRequired(), UsableText()], validate_choice=False)
+    guideline = SelectField("Guideline", validators=[UsableText()], validate_choice=False)
 
 
 def _day_start(day: date | None) -> datetime | None:
@@ -67,7 +68,7 @@ def _filters(form: SubmissionFilters) -> submissions.Filters:
         verdict=form.verdict.data or None,
         source=form.source.data or None,
         received_after=_day_start(form.received_from.data),
-        received_before=_day_start(None if until is None else until + timedelta(days=1)),
+        received_before=_day_start(None if until is None or until >= date.max else until + timedelta(days=1)),
     )
 
 
@@ -75,7 +76,11 @@ def _offer(form: SubmissionFilters, session: Session, actor: Actor) -> None:
     vendors = choices.vendors(session, actor)
     form.vendor.choices = [choices.ANY, *vendors]
     # the foundation sees every vendor: it picks one vendor's versions by choosing the vendor first
-    scope = [form.vendor.data] if form.vendor.data else ([] if actor.is_foundation else [v.value for v in vendors])
+    offered = [v.value for v in vendors]
+    # Only a vendor offered here: any other id would list that vendor's private products. The
+    # foundation, offered every vendor, picks one vendor's versions by choosing the vendor first.
+    everyone = [] if actor.is_foundation else offered
+    scope = [form.vendor.data] if form.vendor.data in offered else everyone
     form.product_version.choices = [choices.ANY, *choices.versions(session, scope)]
     form.guideline.choices = [choices.ANY, *(choices.option(name) for name in choices.guidelines(session))]
     targets = sorted({p.target for p in choices.programs(session)})
@@ -106,7 +111,8 @@ def _list_page(
     *,
     paged: bool = False,
 ) -> str:
-    kept: dict[str, Any] = {name: value for name, value in request.args.items() if name != "cursor" and value}
+    fields = {field.name for field in form}
+    kept: dict[str, Any] = {name: value for name, value in request.args.items() if name in fields and value}
     return render_template(
         "console/submissions.html",
         form=form,

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from refstack_lite.console import signed_in
 from refstack_lite.console.blueprint import bp
+from refstack_lite.console.form_checks import UsableText
 from refstack_lite.console.forms import ActionForm
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.models import ApiToken, UserIdentity
@@ -24,7 +25,7 @@ LIFETIMES = {"90": "90 days", "30": "30 days", "365": "one year", "": "never exp
 
 
 class TokenForm(FlaskForm):  # type: ignore[misc]
-    label = StringField("Label", validators=[DataRequired(), Length(max=100)])
+    label = StringField("Label", validators=[DataRequired(), Length(max=100), UsableText()])
     lifetime = SelectField("Expires after", choices=LIFETIMES, default="90")
 
 

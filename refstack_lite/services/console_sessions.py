@@ -54,10 +54,12 @@ def end(session: Session, secret: str, now: datetime) -> None:
 
 
 def end_all(session: Session, user: User, now: datetime) -> int:
-    """End every live session of ``user`` (a role change, an account an admin locks out)."""
+    """End every live session of ``user`` ("sign out everywhere"); how many there were."""
     done = session.execute(
         update(ConsoleSession)
         .where(ConsoleSession.user_id == user.id, ConsoleSession.ended_at.is_(None), ConsoleSession.expires_at > now)
         .values(ended_at=now)
     )
-    return int(getattr(done, "rowcount", 0) or 0)
+    ended = int(getattr(done, "rowcount", 0) or 0)
+    audit.record(session, Actor(user), "session.end-all", "user", user.name, at=now, after={"sessions": ended})
+    return ended

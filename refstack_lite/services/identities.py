@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from refstack_lite.errors import InvalidInput
@@ -76,15 +76,31 @@ def _email(claims: Mapping[str, Any]) -> tuple[str | None, bool]:
 
 
 def _linked(session: Session, oidc: OidcSettings, email: str | None, verified: bool) -> User | None:
-    """The one existing account with this verified email, where the operator allows linking."""
+    """The one existing account with this verified email, where the operator allows linking.
+
+    Only an account nobody signs in to yet (made by an admin or ``refstack-lite users``, whose
+    address an admin typed) and without a foundation role: an account made at a sign-in keeps
+    only verified addresses, yet must never change hands by one, and a role is never taken over
+    by an email address."""
     if not (oidc.merge_verified_email and verified and email):
         return None
-    found = session.scalars(select(User).where(func.lower(User.email) == email.lower()).limit(2)).all()
+    found = session.scalars(
+        select(User)
+        .where(
+            func.lower(User.email) == email.lower(),
+            User.role.is_(None),
+            ~exists().where(UserIdentity.user_id == User.id),
+        )
+        .limit(2)
+    ).all()
     return found[0] if len(found) == 1 else None
 
 
 def _new_user(session: Session, actor: Actor, claims: Mapping[str, Any], email: str | None, now: datetime) -> User:
-    user = User(name=_free_name(session, _wanted_name(claims, email)), email=email or "", role=None, created_at=now)
+    # An address the provider did not verify is the identity's, never the account's: linking by
+    # email (``_linked``) must not find an account through an address nobody proved.
+    verified_email = email if email and claims.get("email_verified") is True else ""
+    user = User(name=_free_name(session, _wanted_name(claims, email)), email=verified_email, role=None, created_at=now)
     session.add(user)
     session.flush()
     audit.record(session, actor, "user.create", "user", user.name, at=now, after=user_fields(user))

@@ -153,7 +153,11 @@ def test_a_cookie_of_another_deployment_signs_nobody_in(app: Flask, database_url
     """The same database and user, but a cookie signed with another secret: not signed in, and
     its forms are refused."""
     other = create_app(
-        {"REFSTACK_LITE_DATABASE_URL": database_url, "REFSTACK_LITE_SECRET_KEY": "another-deployment-" + "x" * 32}
+        {
+            "REFSTACK_LITE_DATABASE_URL": database_url,
+            "REFSTACK_LITE_ENV": "development",
+            "REFSTACK_LITE_SECRET_KEY": "another-deployment-" + "x" * 32,
+        }
     )
     foreign = console_client(other, "vera")
     client = app.test_client()
@@ -211,6 +215,20 @@ def test_the_development_sign_in_does_not_exist_in_production(database_url: str)
     assert answer.status_code == 404
     assert "development sign-in is off" in text_of(answer)
     engine_of(production).dispose()
+
+
+def test_the_development_sign_in_needs_development_said_explicitly(database_url: str) -> None:
+    """REFSTACK_LITE_ENV unset is development for everything else, but not for signing in as anyone."""
+    unset = create_app({"REFSTACK_LITE_DATABASE_URL": database_url})
+    make_user(unset, "vera")
+    client = unset.test_client()
+    page = client.get("/console/sign-in")
+    assert "Development sign-in" not in text_of(page)
+    with unchanged(unset):
+        answer = client.post("/console/dev-sign-in", data={"user": "vera"})
+    assert answer.status_code == 404
+    assert "REFSTACK_LITE_ENV=development" in text_of(answer)
+    engine_of(unset).dispose()
 
 
 def test_in_production_the_cookie_travels_over_https_only(database_url: str) -> None:
