@@ -75,7 +75,6 @@ def _filters(form: SubmissionFilters) -> submissions.Filters:
 def _offer(form: SubmissionFilters, session: Session, actor: Actor) -> None:
     vendors = choices.vendors(session, actor)
     form.vendor.choices = [choices.ANY, *vendors]
-    # the foundation sees every vendor: it picks one vendor's versions by choosing the vendor first
     offered = [v.value for v in vendors]
     # Only a vendor offered here: any other id would list that vendor's private products. The
     # foundation, offered every vendor, picks one vendor's versions by choosing the vendor first.
