@@ -323,6 +323,11 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
         for m in made:
             click.echo(f"  {m.kind:<13}  {m.id}  {m.said:<{width}}  {base}{m.path}", err=True)
         click.echo(f"pages: {base}/guidelines and {base}/guidelines/{demo_data.DEMO_GUIDELINE}", err=True)
+        if app.config["SETTINGS"].development_sign_in:
+            click.echo(
+                f"console: {base}/console/ (development sign-in as any demo user, such as {demo_data.ADMIN!r})",
+                err=True,
+            )
         click.echo(
             f"demo admin {demo_data.ADMIN!r}: curl -H 'Authorization: Bearer <token>' {base}/v2/users/me "
             "(the private things above need the token too)",

@@ -15,6 +15,7 @@ from refstack_lite.cli import main
 from refstack_lite.db import engine_of
 from refstack_lite.demo import ADMIN, REVIEWER, VENDOR
 from tests.functional.api_helpers import ok, unchanged
+from tests.functional.console_helpers import console_client, text_of
 from tests.identity import bearer
 
 
@@ -187,3 +188,22 @@ def test_reset_refuses_a_database_that_is_not_a_sqlite_file(cli: CliRunner, app:
         "that database yourself, or point REFSTACK_LITE_DATABASE_URL elsewhere)\n"
     )
     assert refused.stdout == ""
+
+
+def test_the_demo_users_sign_in_to_the_console_without_a_provider(app: Flask, database_url: str) -> None:
+    """./scripts/demo.sh says REFSTACK_LITE_ENV=development: the demo offers its development
+    sign-in, and says so; without that setting it offers none."""
+    development = CliRunner(env={"REFSTACK_LITE_DATABASE_URL": database_url, "REFSTACK_LITE_ENV": "development"})
+    done = development.invoke(main, ["demo", "--no-serve", "--port", "5002"])
+    assert done.exit_code == 0, done.output
+    assert (
+        "console: http://127.0.0.1:5002/console/ (development sign-in as any demo user, such as 'demo-admin')"
+        in done.stderr
+    )
+    admin = console_client(app, ADMIN)
+    assert "Signed in as demo-admin" in text_of(admin.get("/console/review"))
+    reviewer = console_client(app, REVIEWER)
+    assert "widgets" in text_of(reviewer.get("/console/review"))
+    unset = CliRunner(env={"REFSTACK_LITE_DATABASE_URL": database_url}).invoke(main, ["demo", "--no-serve"])
+    assert unset.exit_code == 0, unset.output
+    assert "/console/" not in unset.stderr
