@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import requests
 from authlib.common.errors import AuthlibBaseError
 from flask import current_app, redirect, render_template, request, session, url_for
-from joserfc.errors import JoseError
+from joserfc.errors import BadSignatureError, JoseError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -106,6 +106,8 @@ def _reason(err: Exception) -> str:
             "The answer does not belong to a sign-in this browser started, or it was used already "
             "(the 'state' did not match)."
         )
+    if isinstance(err, BadSignatureError):  # joserfc says no more than its error code
+        return "The provider's ID token cannot be trusted: its signature does not verify with the provider's published keys."
     if isinstance(err, JoseError):
         return f"The provider's ID token cannot be trusted: {description}."
     return f"The provider refused or failed the sign-in: {error or ''} {description}.".replace("  ", " ")
