@@ -16,7 +16,7 @@ from refstack_lite.certification import status_changes
 from refstack_lite.config import Settings
 from refstack_lite.console import signed_in
 from refstack_lite.console.blueprint import bp
-from refstack_lite.console.form_checks import UsableText
+from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.console.forms import ActionForm
 from refstack_lite.console.key_listing import listing
 from refstack_lite.console.vendor_pages import worked_on
@@ -25,12 +25,11 @@ from refstack_lite.models import SigningKey, Vendor
 from refstack_lite.services import signing_keys
 from refstack_lite.services.actors import vendor_role
 
-MAX_REASON = 10_000  # as the API's Revocation body
 DEFAULT_KEY_FILE = "~/.config/refstack-lite/signing_key"  # where the client's keygen writes by default
 
 
 class RevokeForm(FlaskForm):  # type: ignore[misc]
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=MAX_REASON), UsableText()])
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=MAX_TEXT), UsableText()])
     # A browser sends a datetime-local without a zone; the page says it is read as UTC.
     compromised_since = DateTimeLocalField("Compromised since (UTC), optional", validators=[Optional()])
 

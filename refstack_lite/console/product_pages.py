@@ -14,14 +14,13 @@ from wtforms.validators import DataRequired, Length
 
 from refstack_lite.console import signed_in
 from refstack_lite.console.blueprint import bp
-from refstack_lite.console.form_checks import UsableText
+from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.console.forms import ActionForm
 from refstack_lite.console.vendor_pages import worked_on
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.models import Product, ProductVersion, Vendor
 from refstack_lite.services import products
 
-MAX_DESCRIPTION = 10_000  # as the API's NewProduct and ProductChange bodies
 TYPE_LABELS = {
     "distribution": "Distribution",
     "public_cloud": "Public cloud",
@@ -31,7 +30,7 @@ TYPE_LABELS = {
 
 class ProductForm(FlaskForm):  # type: ignore[misc]
     name = StringField("Name", validators=[DataRequired(), Length(max=products.MAX_NAME), UsableText()])
-    description = TextAreaField("Description", validators=[Length(max=MAX_DESCRIPTION), UsableText()])
+    description = TextAreaField("Description", validators=[Length(max=MAX_TEXT), UsableText()])
     product_type = SelectField("Type", choices={kind: TYPE_LABELS[kind] for kind in products.PRODUCT_TYPES})
 
 

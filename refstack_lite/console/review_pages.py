@@ -14,13 +14,14 @@ from wtforms.validators import Length
 from refstack_lite.api.v2_programs import window
 from refstack_lite.certification import catalog, records, requests, review
 from refstack_lite.console.blueprint import bp
-from refstack_lite.console.foundation import REASON_MAX, ReasonForm, foundation_actor, usable_text
+from refstack_lite.console.form_checks import MAX_TEXT, UsableText
+from refstack_lite.console.foundation import ReasonForm, foundation_actor
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.errors import Forbidden
 
 
 class ApproveForm(FlaskForm):  # type: ignore[misc]
-    note = TextAreaField("Note (optional)", validators=[Length(max=REASON_MAX), usable_text])
+    note = TextAreaField("Note (optional)", validators=[Length(max=MAX_TEXT), UsableText()])
 
 
 @bp.get("/review", endpoint="review_queue")

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from refstack_lite.console import signed_in
 from refstack_lite.console.blueprint import bp
-from refstack_lite.console.form_checks import UsableText
+from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.console.forms import ActionForm
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.errors import Forbidden
@@ -27,8 +27,10 @@ STATUSES = ("private", "pending", "official")
 
 
 class VendorForm(FlaskForm):  # type: ignore[misc]
-    name = StringField("Name", validators=[DataRequired(), Length(max=200), UsableText()])
-    description = TextAreaField("Description", validators=[Length(max=5000), UsableText()])
+    """A vendor's name and description, when it is created and when it is changed."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=vendors.MAX_NAME), UsableText()])
+    description = TextAreaField("Description", validators=[Length(max=MAX_TEXT), UsableText()])
 
 
 @bp.get("/vendors", endpoint="vendors")
