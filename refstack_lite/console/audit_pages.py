@@ -3,8 +3,6 @@ filtered events as a download (the /v2 audit export's own stream, JSON lines).""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import render_template, request
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -15,6 +13,7 @@ from wtforms.validators import Length, Optional
 from refstack_lite.api import v2_audit
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.foundation import foundation_actor
+from refstack_lite.console.utc_input import as_utc
 from refstack_lite.db import get_session
 from refstack_lite.models import AuditEvent
 from refstack_lite.services import audit_trail
@@ -39,14 +38,9 @@ class AuditFilterForm(FlaskForm):  # type: ignore[misc]
             action=(self.action.data or "").strip() or None,
             actor=(self.actor.data or "").strip() or None,
             subject_id=(self.subject.data or "").strip() or None,
-            since=_utc(self.since.data),
-            until=_utc(self.until.data),
+            since=as_utc(self.since.data),
+            until=as_utc(self.until.data),
         )
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """A ``datetime-local`` value (which has no offset) as the UTC time the form says it is."""
-    return None if value is None else value.replace(tzinfo=UTC)
 
 
 def _filter_form() -> AuditFilterForm:

@@ -19,6 +19,7 @@ from refstack_lite.console.blueprint import bp
 from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.console.forms import ActionForm
 from refstack_lite.console.key_listing import listing
+from refstack_lite.console.utc_input import as_utc
 from refstack_lite.console.vendor_pages import worked_on
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.models import SigningKey, Vendor
@@ -94,8 +95,8 @@ def revoke_key(vendor_id: str, key_id: str) -> Response | tuple[str, int]:
     now, window = datetime.now(UTC), settings.accepted_guidelines
     # As POST /v2/vendors/<id>/keys/<key>/revoke: certifications resting on the key change status.
     before = status_changes.statuses(session, window)
-    since: datetime | None = form.compromised_since.data
-    signing_keys.revoke(session, actor, key, now, form.reason.data or "", since and since.replace(tzinfo=UTC))
+    since = as_utc(form.compromised_since.data)
+    signing_keys.revoke(session, actor, key, now, form.reason.data or "", since)
     status_changes.record(session, actor, before, window, now)
     session.commit()
     flash(f"Key {key.fingerprint} is revoked.", "success")
