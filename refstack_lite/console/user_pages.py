@@ -13,13 +13,13 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import AnyOf
 
+from refstack_lite.console import paging
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.foundation import foundation_actor
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.models import User, UserIdentity
 from refstack_lite.services import accounts
 
-PER_PAGE = 50
 ROLES = ("admin", "reviewer")
 NO_ROLE = "none"  # the form's value for "no foundation role"
 
@@ -57,24 +57,18 @@ def _users_page(failed: str | None = None, form: RoleForm | None = None, code: i
         query = query.where(User.role == wanted)
     elif wanted == NO_ROLE:
         query = query.where(User.role.is_(None))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
-    found = session.scalars(query.order_by(User.name).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    found = paging.page_of(session, query.order_by(User.name), paging.requested())
     issuers: dict[int, list[UserIdentity]] = defaultdict(list)
     for identity in session.scalars(
         select(UserIdentity)
-        .where(UserIdentity.user_id.in_([u.id for u in found]))
+        .where(UserIdentity.user_id.in_([u.id for u in found.items]))
         .order_by(UserIdentity.issuer, UserIdentity.id)
     ):
         issuers[identity.user_id].append(identity)
     return render_template(
         "console/users.html",
-        users=found,
+        page=found,
         identities=issuers,
-        total=total,
-        page=page,
-        pages=pages,
         q=text,
         role=wanted if wanted in (*ROLES, NO_ROLE) else "",
         roles=ROLES,

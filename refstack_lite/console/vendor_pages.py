@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from refstack_lite.console import signed_in
+from refstack_lite.console import paging, signed_in
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.console.forms import ActionForm
@@ -22,7 +22,6 @@ from refstack_lite.models import Membership, Vendor
 from refstack_lite.services import vendors
 from refstack_lite.services.actors import can_see_internals, vendor_role, vendor_roles
 
-PER_PAGE = 50
 STATUSES = ("private", "pending", "official")
 
 
@@ -55,16 +54,11 @@ def _vendors_page(form: VendorForm, status: int = 200) -> tuple[str, int]:
         query = query.where(Vendor.status == wanted)
     if text:
         query = query.where(func.lower(Vendor.name).contains(text.lower(), autoescape=True))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    found = session.scalars(query.order_by(Vendor.name, Vendor.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    found = paging.page_of(session, query.order_by(Vendor.name, Vendor.id), paging.requested())
     return render_template(
         "console/vendors.html",
-        vendors=found,
+        page=found,
         roles=vendor_roles(session, actor),
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
         status=wanted,
         statuses=STATUSES,
         q=text,
