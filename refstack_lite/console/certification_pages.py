@@ -9,10 +9,9 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from refstack_lite.api.v2_programs import window
-from refstack_lite.certification import catalog, records, states
+from refstack_lite.certification import records, states
 from refstack_lite.certification.programs import Program
-from refstack_lite.console import paging
+from refstack_lite.console import paging, program_choices
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.foundation import ReasonForm, foundation_actor
 from refstack_lite.db import begin_writing, get_session
@@ -22,7 +21,7 @@ STATUSES = tuple(s.value for s in states.RecordStatus)
 
 
 def _programs() -> dict[str, Program]:
-    return {p.id: p for p in catalog.programs(get_session(), window())}
+    return program_choices.programs_by_id(get_session())
 
 
 @bp.get("/certifications", endpoint="certifications")

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import DateTimeLocalField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from refstack_lite.certification import status_changes
-from refstack_lite.config import Settings
-from refstack_lite.console import signed_in
+from refstack_lite.console import program_choices, signed_in
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.console.forms import ActionForm
@@ -91,13 +90,11 @@ def revoke_key(vendor_id: str, key_id: str) -> Response | tuple[str, int]:
     session = get_session()
     begin_writing(session)
     key = _key_of(worked_on(vendor_id), key_id)
-    settings: Settings = current_app.config["SETTINGS"]
-    now, window = datetime.now(UTC), settings.accepted_guidelines
-    # As POST /v2/vendors/<id>/keys/<key>/revoke: certifications resting on the key change status.
-    before = status_changes.statuses(session, window)
     since = as_utc(form.compromised_since.data)
-    signing_keys.revoke(session, actor, key, now, form.reason.data or "", since)
-    status_changes.record(session, actor, before, window, now)
+    # As POST /v2/vendors/<id>/keys/<key>/revoke: certifications resting on the key change status.
+    status_changes.revoke_key(
+        session, actor, key, datetime.now(UTC), form.reason.data or "", since, program_choices.window()
+    )
     session.commit()
     flash(f"Key {key.fingerprint} is revoked.", "success")
     return redirect(url_for("console.keys", vendor_id=key.vendor_id))
