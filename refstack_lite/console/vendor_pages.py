@@ -22,8 +22,6 @@ from refstack_lite.models import Membership, Vendor
 from refstack_lite.services import vendors
 from refstack_lite.services.actors import can_see_internals, vendor_role, vendor_roles
 
-STATUSES = ("private", "pending", "official")
-
 
 class VendorForm(FlaskForm):  # type: ignore[misc]
     """A vendor's name and description, when it is created and when it is changed."""
@@ -50,7 +48,7 @@ def _vendors_page(form: VendorForm, status: int = 200) -> tuple[str, int]:
                 Membership.vendor_id == Vendor.id, Membership.user_id == user.id, Membership.accepted_at.is_not(None)
             )
         )
-    if wanted in STATUSES:
+    if wanted in vendors.STATUSES:
         query = query.where(Vendor.status == wanted)
     if text:
         query = query.where(func.lower(Vendor.name).contains(text.lower(), autoescape=True))
@@ -60,7 +58,7 @@ def _vendors_page(form: VendorForm, status: int = 200) -> tuple[str, int]:
         page=found,
         roles=vendor_roles(session, actor),
         status=wanted,
-        statuses=STATUSES,
+        statuses=vendors.STATUSES,
         q=text,
         form=form,
     ), status
