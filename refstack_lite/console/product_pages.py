@@ -130,7 +130,7 @@ def _product_page(
         "console/product.html",
         product=product,
         vendor=product.vendor,
-        versions=sorted(products.versions(session, product), key=lambda v: (v.version, v.id)),
+        versions=products.versions(session, product),
         labels=TYPE_LABELS,
         edit=edit,
         version_form=version or VersionForm(formdata=None),
@@ -187,7 +187,7 @@ def hide_product(product_id: str) -> Response:
 @bp.get("/products/<product_id>/delete")
 def confirm_product_deletion(product_id: str) -> str:
     found = worked_on_product(product_id)
-    versions = sorted(products.versions(get_session(), found), key=lambda v: (v.version, v.id))
+    versions = products.versions(get_session(), found)
     return render_template(
         "console/product_delete.html", product=found, vendor=found.vendor, versions=versions, form=ActionForm()
     )

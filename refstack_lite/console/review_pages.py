@@ -27,7 +27,7 @@ class ApproveForm(FlaskForm):  # type: ignore[misc]
 @bp.get("/review", endpoint="review_queue")
 def review_queue() -> str:
     actor = foundation_actor()
-    pending = requests.listing(get_session(), actor, requests.Filters(state="pending"))
+    pending = requests.waiting(get_session(), actor)
     return render_template("console/review_queue.html", pending=pending)
 
 
