@@ -23,7 +23,7 @@ from refstack_lite.console.vendor_pages import worked_on
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.models import SigningKey, Vendor
 from refstack_lite.services import signing_keys
-from refstack_lite.services.actors import vendor_role
+from refstack_lite.services.actors import may_change, vendor_role
 
 DEFAULT_KEY_FILE = "~/.config/refstack-lite/signing_key"  # where the client's keygen writes by default
 
@@ -53,6 +53,7 @@ def keys(vendor_id: str) -> str:
         keys=listed,
         listing=listing,
         role=vendor_role(session, actor, found.id),
+        may_change=may_change(session, actor, found),
         keygen="refstack-lite-client keygen",
         register=f"refstack-lite-client --url {server} keys register --key {DEFAULT_KEY_FILE} --vendor {found.id}",
         form=ActionForm(),

@@ -20,6 +20,7 @@ from refstack_lite.console.vendor_pages import worked_on
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.models import Product, ProductVersion, Vendor
 from refstack_lite.services import products
+from refstack_lite.services.actors import may_change
 
 TYPE_LABELS = {
     "distribution": "Distribution",
@@ -135,6 +136,7 @@ def _product_page(
         edit=edit,
         version_form=version or VersionForm(formdata=None),
         problem=problem,
+        may_change=may_change(session, signed_in.actor(), product.vendor),
         form=ActionForm(),
     ), status
 

@@ -20,7 +20,7 @@ from refstack_lite.db import begin_writing, get_session
 from refstack_lite.errors import Forbidden
 from refstack_lite.models import Membership, Vendor
 from refstack_lite.services import vendors
-from refstack_lite.services.actors import can_see_internals, vendor_role, vendor_roles
+from refstack_lite.services.actors import can_see_internals, may_own, vendor_role, vendor_roles
 
 
 class VendorForm(FlaskForm):  # type: ignore[misc]
@@ -95,4 +95,5 @@ def vendor(vendor_id: str) -> str:
     session = get_session()
     found = worked_on(vendor_id)
     role = vendor_role(session, actor, found.id)
-    return render_template("console/vendor.html", vendor=found, role=role, form=ActionForm())
+    owns = may_own(session, actor, found)
+    return render_template("console/vendor.html", vendor=found, role=role, may_own=owns, form=ActionForm())
