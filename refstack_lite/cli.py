@@ -136,20 +136,19 @@ def _import(app: Flask, documents: list[Document], show_warnings: bool, actor: A
         session = get_session()
         window = app.config["SETTINGS"].accepted_guidelines
         now = datetime.now(UTC)
-        before = status_changes.statuses(session, window)
-        try:
-            outcomes = registry.import_documents(session, documents, now)
-        except registry.ImportRefused as err:
-            for refused in err.refused:
-                click.echo(f"refused   {refused.document.source}", err=True)
-                for problem in refused.problems:
-                    click.echo(f"    {problem}", err=True)
-            raise click.ClickException(f"{err}; nothing was stored") from err
-        for o in outcomes:
-            if o.action != "unchanged":
-                after = {"revision": o.revision, "digest": "sha256:" + o.digest, "source": o.source}
-                audit.record(session, actor, f"guideline.{o.action}", "guideline", o.name, at=now, after=after)
-        changed = status_changes.record(session, actor, before, window, now)
+        with status_changes.recorded(session, actor, window, now) as changed:
+            try:
+                outcomes = registry.import_documents(session, documents, now)
+            except registry.ImportRefused as err:
+                for refused in err.refused:
+                    click.echo(f"refused   {refused.document.source}", err=True)
+                    for problem in refused.problems:
+                        click.echo(f"    {problem}", err=True)
+                raise click.ClickException(f"{err}; nothing was stored") from err
+            for o in outcomes:
+                if o.action != "unchanged":
+                    after = {"revision": o.revision, "digest": "sha256:" + o.digest, "source": o.source}
+                    audit.record(session, actor, f"guideline.{o.action}", "guideline", o.name, at=now, after=after)
         session.commit()
         revised = [
             (o.name, o.revision, registry.current_digest(session, o.name)[0]) for o in outcomes if o.action == "revised"

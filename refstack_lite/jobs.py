@@ -63,9 +63,8 @@ def reevaluate(
         with sessions() as session:
             revision = reevaluation.revision_of(session, revision_id, lock=True)
             now = datetime.now(UTC)
-            before = status_changes.statuses(session, window)
-            done = reevaluation.reevaluate_batch(session, who, revision, now, after, batch)
-            status_changes.record(session, who, before, window, now)
+            with status_changes.recorded(session, who, window, now):
+                done = reevaluation.reevaluate_batch(session, who, revision, now, after, batch)
             session.commit()
         if done.last_id is None:
             return Reevaluated(revision_id, evaluated, tuple(changed))

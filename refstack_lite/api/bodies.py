@@ -16,11 +16,12 @@ from refstack_lite_client.schemas import Problem
 
 from refstack_lite.api.uploads import read_body
 from refstack_lite.errors import InvalidInput, TooLarge, UnsupportedMediaType
-from refstack_lite.text import UNUSABLE_TEXT
+from refstack_lite.text import MAX_TEXT, UNUSABLE_TEXT
 
 MAX_BODY = 64 * 1024
 
-_text = {"type": "string", "maxLength": 10_000}
+_text = {"type": "string", "maxLength": MAX_TEXT}
+_reason = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}
 _name = {"type": "string", "minLength": 1, "maxLength": 200}
 _time = {"type": "string", "format": "date-time"}
 
@@ -75,24 +76,24 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "RequestDenial": {
         "type": "object",
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 10_000}},
+        "properties": {"reason": _reason},
         "required": ["reason"],
         "additionalProperties": False,
     },
     "CertificationRevocation": {
         "type": "object",
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 10_000}},
+        "properties": {"reason": _reason},
         "required": ["reason"],
         "additionalProperties": False,
     },
     "Approval": {
         "type": "object",
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 10_000}},
+        "properties": {"reason": _reason},
         "additionalProperties": False,
     },
     "Denial": {
         "type": "object",
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 10_000}},
+        "properties": {"reason": _reason},
         "required": ["reason"],
         "additionalProperties": False,
     },
@@ -179,7 +180,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "Revocation": {
         "type": "object",
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 10_000}, "compromised_since": _time},
+        "properties": {"reason": _reason, "compromised_since": _time},
         "required": ["reason"],
         "additionalProperties": False,
     },

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from refstack_lite import guideline_registry as registry
@@ -206,6 +206,17 @@ def listing(session: Session, actor: Actor, filters: Filters) -> list[Certificat
     if filters.submission_id is not None:
         query = query.where(CertificationRequest.submission_id == filters.submission_id)
     return list(session.scalars(query.order_by(CertificationRequest.requested_at, CertificationRequest.id)).unique())
+
+
+def waiting(session: Session, actor: Actor) -> list[CertificationRequest]:
+    """The pending requests the actor may see (the foundation's review queue), oldest first."""
+    return listing(session, actor, Filters(state=states.RequestState.PENDING))
+
+
+def count_waiting(session: Session) -> int:
+    """How many requests wait for a decision (what ``waiting`` lists for the foundation)."""
+    query = select(func.count()).select_from(CertificationRequest)
+    return session.scalar(query.where(CertificationRequest.state == states.RequestState.PENDING)) or 0
 
 
 def get(session: Session, actor: Actor, request_id: str) -> CertificationRequest:

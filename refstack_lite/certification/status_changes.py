@@ -2,20 +2,25 @@
 
 A record's status is computed when asked (``records.status``), so nothing would otherwise note
 when a guideline import expired it or a key revocation suspended it. A step that changes such
-a fact takes ``statuses`` before its change and ``record`` after it, in the same transaction.
+a fact does it inside ``recorded`` (``statuses`` before the change, ``record`` after it, in the
+same transaction); revoking a key is ``revoke_key``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refstack_lite.certification import catalog, records, states
-from refstack_lite.models import CertificationRecord
-from refstack_lite.services import audit
+from refstack_lite.models import CertificationRecord, SigningKey
+from refstack_lite.services import audit, signing_keys
 from refstack_lite.services.actors import Actor
+
+Change = tuple[str, states.RecordStatus, states.RecordStatus]  # certification id, old status, new status
 
 
 def statuses(session: Session, window: int) -> dict[str, states.Status]:
@@ -27,7 +32,7 @@ def statuses(session: Session, window: int) -> dict[str, states.Status]:
 
 def record(
     session: Session, actor: Actor, before: dict[str, states.Status], window: int, now: datetime
-) -> list[tuple[str, states.RecordStatus, states.RecordStatus]]:
+) -> list[Change]:
     """Audit every certification whose status differs from ``before``; the changes."""
     session.flush()
     after = statuses(session, window)
@@ -56,3 +61,27 @@ def record(
             },
         )
     return changes
+
+
+@contextmanager
+def recorded(session: Session, actor: Actor, window: int, now: datetime) -> Iterator[list[Change]]:
+    """Audit the status changes the block's step causes: the list it yields holds them once the
+    block is done (a block that raises records nothing; its transaction is rolled back)."""
+    before = statuses(session, window)
+    changes: list[Change] = []
+    yield changes
+    changes.extend(record(session, actor, before, window, now))
+
+
+def revoke_key(
+    session: Session,
+    actor: Actor,
+    key: SigningKey,
+    now: datetime,
+    reason: str,
+    compromised_since: datetime | None,
+    window: int,
+) -> SigningKey:
+    """Revoke the key (``signing_keys.revoke``) and audit the certifications it suspends."""
+    with recorded(session, actor, window, now):
+        return signing_keys.revoke(session, actor, key, now, reason, compromised_since)

@@ -14,7 +14,7 @@ from refstack_lite.console.blueprint import bp
 from refstack_lite.console.forms import ActionForm
 from refstack_lite.console.foundation import ReasonForm, foundation_actor
 from refstack_lite.db import begin_writing, get_session
-from refstack_lite.models import Membership, User, Vendor
+from refstack_lite.models import Membership, User
 from refstack_lite.services import vendors
 
 
@@ -26,9 +26,7 @@ def vendor_applications() -> tuple[str, int]:
 def _applications_page(failed: str | None = None, form: ReasonForm | None = None, code: int = 200) -> tuple[str, int]:
     foundation_actor()
     session = get_session()
-    pending = session.scalars(
-        select(Vendor).where(Vendor.status == "pending").order_by(Vendor.updated_at, Vendor.id)
-    ).all()
+    pending = vendors.applications(session)
     owners: dict[str, list[str]] = defaultdict(list)
     rows = session.execute(
         select(Membership.vendor_id, User.name)

@@ -3,23 +3,21 @@ filtered events as a download (the /v2 audit export's own stream, JSON lines).""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import render_template, request
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import DateTimeLocalField, StringField
 from wtforms.validators import Length, Optional
 
 from refstack_lite.api import v2_audit
+from refstack_lite.console import paging
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.foundation import foundation_actor
+from refstack_lite.console.utc_input import as_utc
 from refstack_lite.db import get_session
 from refstack_lite.models import AuditEvent
 from refstack_lite.services import audit_trail
 
-PER_PAGE = 50
 FIELDS = ("action", "actor", "vendor", "subject", "since", "until")
 
 
@@ -39,14 +37,9 @@ class AuditFilterForm(FlaskForm):  # type: ignore[misc]
             action=(self.action.data or "").strip() or None,
             actor=(self.actor.data or "").strip() or None,
             subject_id=(self.subject.data or "").strip() or None,
-            since=_utc(self.since.data),
-            until=_utc(self.until.data),
+            since=as_utc(self.since.data),
+            until=as_utc(self.until.data),
         )
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """A ``datetime-local`` value (which has no offset) as the UTC time the form says it is."""
-    return None if value is None else value.replace(tzinfo=UTC)
 
 
 def _filter_form() -> AuditFilterForm:
@@ -58,21 +51,20 @@ def _chosen() -> dict[str, str]:
     return {name: request.args[name] for name in FIELDS if request.args.get(name)}
 
 
+def _refused(form: AuditFilterForm) -> tuple[str, int]:
+    """The page again with the filters' errors and no events."""
+    return render_template("console/audit.html", form=form, page=paging.page_of_list([], 1), chosen={}), 400
+
+
 @bp.get("/audit", endpoint="audit")
 def audit_list() -> tuple[str, int]:
     foundation_actor()
     form = _filter_form()
     if not form.validate():
-        return render_template("console/audit.html", form=form, events=[], total=0, page=1, pages=1, chosen={}), 400
-    session = get_session()
-    query = audit_trail.matching(form.filters())
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
-    events = session.scalars(query.order_by(AuditEvent.id.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
-    return render_template(
-        "console/audit.html", form=form, events=events, total=total, page=page, pages=pages, chosen=_chosen()
-    ), 200
+        return _refused(form)
+    query = audit_trail.matching(form.filters()).order_by(AuditEvent.id.desc())
+    found = paging.page_of(get_session(), query, paging.requested())
+    return render_template("console/audit.html", form=form, page=found, chosen=_chosen()), 200
 
 
 @bp.get("/audit/export")
@@ -80,6 +72,6 @@ def audit_export() -> Response | tuple[str, int]:
     actor = foundation_actor()
     form = _filter_form()
     if not form.validate():
-        return render_template("console/audit.html", form=form, events=[], total=0, page=1, pages=1, chosen={}), 400
+        return _refused(form)
     audit_trail.require_reader(actor)
     return v2_audit.exported(audit_trail.matching(form.filters()))

@@ -6,42 +6,47 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from refstack_lite.api.v2_programs import window
-from refstack_lite.certification import catalog, records, states
+from refstack_lite.certification import records, states
 from refstack_lite.certification.programs import Program
+from refstack_lite.console import paging, program_choices
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.foundation import ReasonForm, foundation_actor
 from refstack_lite.db import begin_writing, get_session
+from refstack_lite.models import CertificationRecord
 
-PER_PAGE = 50
 STATUSES = tuple(s.value for s in states.RecordStatus)
 
 
 def _programs() -> dict[str, Program]:
-    return {p.id: p for p in catalog.programs(get_session(), window())}
+    return program_choices.programs_by_id(get_session())
 
 
 @bp.get("/certifications", endpoint="certifications")
 def certifications_list() -> str:
     actor = foundation_actor()
+    session = get_session()
     wanted = request.args.get("status", "")
     status = wanted if wanted in STATUSES else None
-    found = records.listing(get_session(), actor, records.Filters(status=status), _programs())
-    found.reverse()  # newest decision first
-    total = len(found)
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
-    return render_template(
-        "console/certifications.html",
-        items=found[(page - 1) * PER_PAGE : page * PER_PAGE],
-        total=total,
-        page=page,
-        pages=pages,
-        status=status or "",
-        statuses=STATUSES,
-    )
+    programs = _programs()
+    found: paging.Page[tuple[CertificationRecord, states.Status]]
+    if status is None:
+        # Every record, so the database pages them; only the page's statuses are computed.
+        # (The foundation sees every record: records.listing would keep them all.)
+        query = records.loaded(select(CertificationRecord)).order_by(
+            CertificationRecord.decided_at.desc(), CertificationRecord.id.desc()
+        )
+        rows = paging.page_of(session, query, paging.requested())
+        found = paging.Page([(r, records.status(r, programs)) for r in rows.items], rows.number, rows.pages, rows.total)
+    else:
+        # A status is computed (from programs, key revocations, suspensions), not stored: filter
+        # every record's status now, then page.
+        listed = records.listing(session, actor, records.Filters(status=status), programs)
+        listed.reverse()  # newest decision first
+        found = paging.page_of_list(listed, paging.requested())
+    return render_template("console/certifications.html", page=found, status=status or "", statuses=STATUSES)
 
 
 @bp.get("/certifications/<certification_id>")

@@ -7,7 +7,9 @@ from typing import Any
 from wtforms import Field
 from wtforms.validators import ValidationError
 
-from refstack_lite.text import UNUSABLE_TEXT
+from refstack_lite.text import MAX_TEXT, UNUSABLE_TEXT
+
+__all__ = ["MAX_TEXT", "UsableText"]
 
 
 class UsableText:

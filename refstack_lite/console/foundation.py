@@ -4,15 +4,13 @@ reason a decision gives is checked as the API checks it."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import Field, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from refstack_lite.console import signed_in
+from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.errors import Forbidden
 from refstack_lite.services.actors import Actor
-from refstack_lite.text import UNUSABLE_TEXT
-
-REASON_MAX = 10_000  # as the API's bodies allow
 
 
 def foundation_actor() -> Actor:
@@ -23,11 +21,6 @@ def foundation_actor() -> Actor:
     return actor
 
 
-def usable_text(form: FlaskForm, field: Field) -> None:
-    if isinstance(field.data, str) and UNUSABLE_TEXT.search(field.data):
-        raise ValidationError("contains a control character")
-
-
 class ReasonForm(FlaskForm):  # type: ignore[misc]
     """A decision that must say why."""
 
@@ -35,7 +28,7 @@ class ReasonForm(FlaskForm):  # type: ignore[misc]
         "Reason",
         validators=[
             DataRequired("Give a reason: it is kept and shown to the vendor."),
-            Length(max=REASON_MAX),
-            usable_text,
+            Length(max=MAX_TEXT),
+            UsableText(),
         ],
     )

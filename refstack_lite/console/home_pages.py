@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from refstack_lite.certification import requests
 from refstack_lite.console import signed_in
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.forms import ActionForm
 from refstack_lite.db import begin_writing, get_session
-from refstack_lite.models import CertificationRequest, Membership, Vendor
+from refstack_lite.models import Membership, Vendor
 from refstack_lite.services import vendors
 
 
@@ -30,14 +31,7 @@ def home() -> str:
     ).all()
     waiting: dict[str, int] = {}
     if actor.is_foundation:
-        waiting = {
-            "requests": session.scalar(
-                select(func.count()).select_from(CertificationRequest).where(CertificationRequest.state == "pending")
-            )
-            or 0,
-            "applications": session.scalar(select(func.count()).select_from(Vendor).where(Vendor.status == "pending"))
-            or 0,
-        }
+        waiting = {"requests": requests.count_waiting(session), "applications": vendors.count_applications(session)}
     return render_template(
         "console/home.html",
         members=[m for m in memberships if m.accepted_at is not None],

@@ -6,31 +6,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import DateTimeLocalField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from refstack_lite.certification import status_changes
-from refstack_lite.config import Settings
-from refstack_lite.console import signed_in
+from refstack_lite.console import program_choices, signed_in
 from refstack_lite.console.blueprint import bp
-from refstack_lite.console.form_checks import UsableText
+from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.console.forms import ActionForm
 from refstack_lite.console.key_listing import listing
+from refstack_lite.console.utc_input import as_utc
 from refstack_lite.console.vendor_pages import worked_on
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.models import SigningKey, Vendor
 from refstack_lite.services import signing_keys
-from refstack_lite.services.actors import vendor_role
+from refstack_lite.services.actors import may_change, vendor_role
 
-MAX_REASON = 10_000  # as the API's Revocation body
 DEFAULT_KEY_FILE = "~/.config/refstack-lite/signing_key"  # where the client's keygen writes by default
 
 
 class RevokeForm(FlaskForm):  # type: ignore[misc]
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=MAX_REASON), UsableText()])
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=MAX_TEXT), UsableText()])
     # A browser sends a datetime-local without a zone; the page says it is read as UTC.
     compromised_since = DateTimeLocalField("Compromised since (UTC), optional", validators=[Optional()])
 
@@ -54,6 +53,7 @@ def keys(vendor_id: str) -> str:
         keys=listed,
         listing=listing,
         role=vendor_role(session, actor, found.id),
+        may_change=may_change(session, actor, found),
         keygen="refstack-lite-client keygen",
         register=f"refstack-lite-client --url {server} keys register --key {DEFAULT_KEY_FILE} --vendor {found.id}",
         form=ActionForm(),
@@ -91,13 +91,11 @@ def revoke_key(vendor_id: str, key_id: str) -> Response | tuple[str, int]:
     session = get_session()
     begin_writing(session)
     key = _key_of(worked_on(vendor_id), key_id)
-    settings: Settings = current_app.config["SETTINGS"]
-    now, window = datetime.now(UTC), settings.accepted_guidelines
+    since = as_utc(form.compromised_since.data)
     # As POST /v2/vendors/<id>/keys/<key>/revoke: certifications resting on the key change status.
-    before = status_changes.statuses(session, window)
-    since: datetime | None = form.compromised_since.data
-    signing_keys.revoke(session, actor, key, now, form.reason.data or "", since and since.replace(tzinfo=UTC))
-    status_changes.record(session, actor, before, window, now)
+    status_changes.revoke_key(
+        session, actor, key, datetime.now(UTC), form.reason.data or "", since, program_choices.window()
+    )
     session.commit()
     flash(f"Key {key.fingerprint} is revoked.", "success")
     return redirect(url_for("console.keys", vendor_id=key.vendor_id))

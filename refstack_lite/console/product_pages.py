@@ -14,14 +14,14 @@ from wtforms.validators import DataRequired, Length
 
 from refstack_lite.console import signed_in
 from refstack_lite.console.blueprint import bp
-from refstack_lite.console.form_checks import UsableText
+from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.console.forms import ActionForm
 from refstack_lite.console.vendor_pages import worked_on
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.models import Product, ProductVersion, Vendor
 from refstack_lite.services import products
+from refstack_lite.services.actors import may_change
 
-MAX_DESCRIPTION = 10_000  # as the API's NewProduct and ProductChange bodies
 TYPE_LABELS = {
     "distribution": "Distribution",
     "public_cloud": "Public cloud",
@@ -31,7 +31,7 @@ TYPE_LABELS = {
 
 class ProductForm(FlaskForm):  # type: ignore[misc]
     name = StringField("Name", validators=[DataRequired(), Length(max=products.MAX_NAME), UsableText()])
-    description = TextAreaField("Description", validators=[Length(max=MAX_DESCRIPTION), UsableText()])
+    description = TextAreaField("Description", validators=[Length(max=MAX_TEXT), UsableText()])
     product_type = SelectField("Type", choices={kind: TYPE_LABELS[kind] for kind in products.PRODUCT_TYPES})
 
 
@@ -131,11 +131,12 @@ def _product_page(
         "console/product.html",
         product=product,
         vendor=product.vendor,
-        versions=sorted(products.versions(session, product), key=lambda v: (v.version, v.id)),
+        versions=products.versions(session, product),
         labels=TYPE_LABELS,
         edit=edit,
         version_form=version or VersionForm(formdata=None),
         problem=problem,
+        may_change=may_change(session, signed_in.actor(), product.vendor),
         form=ActionForm(),
     ), status
 
@@ -188,7 +189,7 @@ def hide_product(product_id: str) -> Response:
 @bp.get("/products/<product_id>/delete")
 def confirm_product_deletion(product_id: str) -> str:
     found = worked_on_product(product_id)
-    versions = sorted(products.versions(get_session(), found), key=lambda v: (v.version, v.id))
+    versions = products.versions(get_session(), found)
     return render_template(
         "console/product_delete.html", product=found, vendor=found.vendor, versions=versions, form=ActionForm()
     )

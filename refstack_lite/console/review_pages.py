@@ -11,22 +11,23 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from refstack_lite.api.v2_programs import window
-from refstack_lite.certification import catalog, records, requests, review
+from refstack_lite.certification import records, requests, review
+from refstack_lite.console import program_choices
 from refstack_lite.console.blueprint import bp
-from refstack_lite.console.foundation import REASON_MAX, ReasonForm, foundation_actor, usable_text
+from refstack_lite.console.form_checks import MAX_TEXT, UsableText
+from refstack_lite.console.foundation import ReasonForm, foundation_actor
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.errors import Forbidden
 
 
 class ApproveForm(FlaskForm):  # type: ignore[misc]
-    note = TextAreaField("Note (optional)", validators=[Length(max=REASON_MAX), usable_text])
+    note = TextAreaField("Note (optional)", validators=[Length(max=MAX_TEXT), UsableText()])
 
 
 @bp.get("/review", endpoint="review_queue")
 def review_queue() -> str:
     actor = foundation_actor()
-    pending = requests.listing(get_session(), actor, requests.Filters(state="pending"))
+    pending = requests.waiting(get_session(), actor)
     return render_template("console/review_queue.html", pending=pending)
 
 
@@ -42,7 +43,7 @@ def _review_page(
     session = get_session()
     found = requests.get(session, actor, request_id)
     facts = review.facts(session, actor, found)
-    programs = {p.id: p for p in catalog.programs(session, window())}
+    programs = program_choices.programs_by_id(session)
     program = programs.get(found.program)
     guideline = found.guideline_revision.guideline.name
     others = records.listing(

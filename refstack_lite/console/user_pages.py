@@ -10,28 +10,30 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
-from wtforms import StringField
-from wtforms.validators import AnyOf
+from wtforms import Label, SelectField
 
+from refstack_lite.console import paging
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.foundation import foundation_actor
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.models import User, UserIdentity
 from refstack_lite.services import accounts
+from refstack_lite.services.actors import FOUNDATION_ROLES
 
-PER_PAGE = 50
-ROLES = ("admin", "reviewer")
 NO_ROLE = "none"  # the form's value for "no foundation role"
-
-
-CHOICES = ((NO_ROLE, "none"), ("reviewer", "reviewer"), ("admin", "admin"))
+CHOICES = {NO_ROLE: "none", **{role: role for role in FOUNDATION_ROLES}}
 
 
 class RoleForm(FlaskForm):  # type: ignore[misc]
-    # The page writes each row's <select> itself (one per user, each with its own id).
-    role = StringField(
-        "Foundation role", validators=[AnyOf([value for value, _ in CHOICES], "Choose none, reviewer or admin.")]
-    )
+    role = SelectField("Foundation role", choices=CHOICES)
+
+
+def _row_form(user: User) -> RoleForm:
+    """The role form of one row of the list: its own field id, labelled with the user's name."""
+    form = RoleForm(formdata=None, data={"role": user.role or NO_ROLE})
+    form.role.id = f"role-{user.name}"
+    form.role.label = Label(form.role.id, f"Foundation role of {user.name}")
+    return form
 
 
 @bp.get("/users", endpoint="users")
@@ -53,33 +55,27 @@ def _users_page(failed: str | None = None, form: RoleForm | None = None, code: i
                 func.lower(User.email).contains(needle, autoescape=True),
             )
         )
-    if wanted in ROLES:
+    if wanted in FOUNDATION_ROLES:
         query = query.where(User.role == wanted)
     elif wanted == NO_ROLE:
         query = query.where(User.role.is_(None))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
-    found = session.scalars(query.order_by(User.name).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    found = paging.page_of(session, query.order_by(User.name), paging.requested())
     issuers: dict[int, list[UserIdentity]] = defaultdict(list)
     for identity in session.scalars(
         select(UserIdentity)
-        .where(UserIdentity.user_id.in_([u.id for u in found]))
+        .where(UserIdentity.user_id.in_([u.id for u in found.items]))
         .order_by(UserIdentity.issuer, UserIdentity.id)
     ):
         issuers[identity.user_id].append(identity)
     return render_template(
         "console/users.html",
-        users=found,
+        page=found,
         identities=issuers,
-        total=total,
-        page=page,
-        pages=pages,
         q=text,
-        role=wanted if wanted in (*ROLES, NO_ROLE) else "",
-        roles=ROLES,
+        role=wanted if wanted in CHOICES else "",
+        roles=FOUNDATION_ROLES,
         no_role=NO_ROLE,
-        choices=CHOICES,
+        row_forms={u.id: _row_form(u) for u in found.items},
         failed=failed,
         form=form if form is not None else RoleForm(formdata=None),
     ), code

@@ -6,41 +6,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from refstack_lite.console import signed_in
 from refstack_lite.console.blueprint import bp
-from refstack_lite.console.form_checks import UsableText
 from refstack_lite.console.forms import ActionForm
-from refstack_lite.console.vendor_pages import worked_on
+from refstack_lite.console.vendor_pages import VendorForm, worked_on
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.models import Vendor
 from refstack_lite.services import vendors
 
-MAX_DESCRIPTION = 10_000  # as the API's VendorChange body
 
-
-class VendorChangeForm(FlaskForm):  # type: ignore[misc]
-    name = StringField("Name", validators=[DataRequired(), Length(max=vendors.MAX_NAME), UsableText()])
-    description = TextAreaField("Description", validators=[Length(max=MAX_DESCRIPTION), UsableText()])
-
-
-def _edit_page(vendor: Vendor, form: VendorChangeForm, status: int = 200) -> tuple[str, int]:
+def _edit_page(vendor: Vendor, form: VendorForm, status: int = 200) -> tuple[str, int]:
     return render_template("console/vendor_edit.html", vendor=vendor, form=form), status
 
 
 @bp.get("/vendors/<vendor_id>/edit")
 def edit_vendor(vendor_id: str) -> tuple[str, int]:
     found = worked_on(vendor_id)
-    return _edit_page(found, VendorChangeForm(data={"name": found.name, "description": found.description}))
+    return _edit_page(found, VendorForm(data={"name": found.name, "description": found.description}))
 
 
 @bp.post("/vendors/<vendor_id>/edit")
 def save_vendor(vendor_id: str) -> Response | tuple[str, int]:
-    form = VendorChangeForm()
+    form = VendorForm()
     if not form.validate():
         return _edit_page(worked_on(vendor_id), form, 400)
     session = get_session()

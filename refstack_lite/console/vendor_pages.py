@@ -12,23 +12,22 @@ from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from refstack_lite.console import signed_in
+from refstack_lite.console import paging, signed_in
 from refstack_lite.console.blueprint import bp
-from refstack_lite.console.form_checks import UsableText
+from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.console.forms import ActionForm
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.errors import Forbidden
 from refstack_lite.models import Membership, Vendor
 from refstack_lite.services import vendors
-from refstack_lite.services.actors import can_see_internals, vendor_role, vendor_roles
-
-PER_PAGE = 50
-STATUSES = ("private", "pending", "official")
+from refstack_lite.services.actors import can_see_internals, may_own, vendor_role, vendor_roles
 
 
 class VendorForm(FlaskForm):  # type: ignore[misc]
-    name = StringField("Name", validators=[DataRequired(), Length(max=200), UsableText()])
-    description = TextAreaField("Description", validators=[Length(max=5000), UsableText()])
+    """A vendor's name and description, when it is created and when it is changed."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=vendors.MAX_NAME), UsableText()])
+    description = TextAreaField("Description", validators=[Length(max=MAX_TEXT), UsableText()])
 
 
 @bp.get("/vendors", endpoint="vendors")
@@ -49,22 +48,17 @@ def _vendors_page(form: VendorForm, status: int = 200) -> tuple[str, int]:
                 Membership.vendor_id == Vendor.id, Membership.user_id == user.id, Membership.accepted_at.is_not(None)
             )
         )
-    if wanted in STATUSES:
+    if wanted in vendors.STATUSES:
         query = query.where(Vendor.status == wanted)
     if text:
         query = query.where(func.lower(Vendor.name).contains(text.lower(), autoescape=True))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    found = session.scalars(query.order_by(Vendor.name, Vendor.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    found = paging.page_of(session, query.order_by(Vendor.name, Vendor.id), paging.requested())
     return render_template(
         "console/vendors.html",
-        vendors=found,
+        page=found,
         roles=vendor_roles(session, actor),
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
         status=wanted,
-        statuses=STATUSES,
+        statuses=vendors.STATUSES,
         q=text,
         form=form,
     ), status
@@ -101,4 +95,5 @@ def vendor(vendor_id: str) -> str:
     session = get_session()
     found = worked_on(vendor_id)
     role = vendor_role(session, actor, found.id)
-    return render_template("console/vendor.html", vendor=found, role=role, form=ActionForm())
+    owns = may_own(session, actor, found)
+    return render_template("console/vendor.html", vendor=found, role=role, may_own=owns, form=ActionForm())

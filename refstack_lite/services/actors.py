@@ -103,16 +103,30 @@ def can_see_internals(session: Session, actor: Actor, vendor_id: str) -> bool:
     return actor.is_foundation or vendor_role(session, actor, vendor_id) is not None
 
 
+def may_change(session: Session, actor: Actor, vendor: Vendor, *, admin_too: bool = True) -> bool:
+    """Members (and, unless ``admin_too`` is False, foundation admins) may change the vendor's
+    things (its products, versions and keys); pages ask this to offer only what will be allowed."""
+    if actor.user is None:
+        return False
+    return vendor_role(session, actor, vendor.id) is not None or (admin_too and actor.is_admin)
+
+
+def may_own(session: Session, actor: Actor, vendor: Vendor) -> bool:
+    """Owners and foundation admins may change the vendor itself and its members."""
+    if actor.user is None:
+        return False
+    return vendor_role(session, actor, vendor.id) == "owner" or actor.is_admin
+
+
 def require_vendor_member(session: Session, actor: Actor, vendor: Vendor, *, admin_too: bool = True) -> None:
-    """Members (and, unless ``admin_too`` is False, foundation admins) may change the vendor's things."""
+    """Refused unless ``may_change``."""
     actor.require_user()
-    if vendor_role(session, actor, vendor.id) is not None or (admin_too and actor.is_admin):
-        return
-    raise Forbidden(f"only members of vendor {vendor.name!r} may do this")
+    if not may_change(session, actor, vendor, admin_too=admin_too):
+        raise Forbidden(f"only members of vendor {vendor.name!r} may do this")
 
 
 def require_vendor_owner(session: Session, actor: Actor, vendor: Vendor) -> None:
+    """Refused unless ``may_own``."""
     actor.require_user()
-    if vendor_role(session, actor, vendor.id) == "owner" or actor.is_admin:
-        return
-    raise Forbidden(f"only owners of vendor {vendor.name!r} (or a foundation admin) may do this")
+    if not may_own(session, actor, vendor):
+        raise Forbidden(f"only owners of vendor {vendor.name!r} (or a foundation admin) may do this")

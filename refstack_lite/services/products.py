@@ -162,7 +162,10 @@ def delete(session: Session, actor: Actor, product: Product, now: datetime) -> N
 
 
 def versions(session: Session, product: Product) -> list[ProductVersion]:
-    return list(session.scalars(select(ProductVersion).where(ProductVersion.product_id == product.id)))
+    """The product's versions by version text (sorted here, not by the database's collation, so
+    every database lists them alike)."""
+    rows = session.scalars(select(ProductVersion).where(ProductVersion.product_id == product.id))
+    return sorted(rows, key=lambda v: (v.version, v.id))
 
 
 def get_version(session: Session, product: Product, version_id: str) -> ProductVersion:

@@ -115,6 +115,8 @@ TRANSITIONS = {
     "approve": (("pending",), "official", "admin"),
     "deny": (("pending",), "private", "admin"),
 }
+# Every status a vendor can have, in the order the lifecycle reaches them.
+STATUSES = tuple(dict.fromkeys(status for sources, target, _ in TRANSITIONS.values() for status in (*sources, target)))
 
 
 def transition(
@@ -317,3 +319,15 @@ def accept_invitation(session: Session, actor: Actor, vendor: Vendor, now: datet
             after=membership_fields(membership),
         )
     return membership
+
+
+def applications(session: Session) -> list[Vendor]:
+    """Vendors that applied to become official and wait for the foundation, oldest application first."""
+    return list(
+        session.scalars(select(Vendor).where(Vendor.status == "pending").order_by(Vendor.updated_at, Vendor.id))
+    )
+
+
+def count_applications(session: Session) -> int:
+    """How many vendors ``applications`` lists."""
+    return session.scalar(select(func.count()).select_from(Vendor).where(Vendor.status == "pending")) or 0

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from refstack_lite.console import audit_pages
+from refstack_lite.console import paging
 from refstack_lite.db import get_session
 from refstack_lite.models import User, UserIdentity
 from tests.functional.api_helpers import new_vendor, ok, unchanged
@@ -145,6 +145,20 @@ def test_application_decisions_without_the_csrf_token_are_refused(app: Flask, cl
         assert "This form cannot be accepted" in text_of(page)
 
 
+@pytest.mark.parametrize("number", ["99999999999999999999", "-99999999999999999999", "0", "two"])
+def test_any_page_number_is_a_page(app: Flask, client: FlaskClient, number: str) -> None:
+    """A number past the end is the last page, anything else the first: no offset overflows."""
+    make_user(app, "root", "admin")
+    new_vendor(client, make_user(app, "alice"), "Acme")
+    root = console_client(app, "root")
+    for url in ("/console/vendors", "/console/users", "/console/audit", "/console/certifications"):
+        with unchanged(app):
+            page = root.get(f"{url}?page={number}")
+        assert page.status_code == 200, url
+    assert 'data-vendor="' in root.get(f"/console/vendors?page={number}").get_data(as_text=True)
+    assert 'data-user="alice"' in root.get(f"/console/users?page={number}").get_data(as_text=True)
+
+
 # --- certifications ---------------------------------------------------------------------------------
 
 
@@ -165,6 +179,26 @@ def test_certifications_are_listed_with_why_they_are_suspended(app: Flask, clien
     assert one.status_code == 200
     assert "Suspended since" in text_of(one)
     assert "is compromised since 2020-01-01" in text_of(one)
+
+
+def test_certifications_are_paged_newest_first_with_and_without_a_status(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = certification_world(app, client, "2019.11", "2020.06")
+    older, newer = world.certify("2019.11"), world.certify("2020.06")
+    monkeypatch.setattr(paging, "PER_PAGE", 1)
+    rita = console_client(app, "rita")
+
+    def listed(url: str) -> list[str]:
+        return re.findall(r'data-certification="([^"]+)"', rita.get(url).get_data(as_text=True))
+
+    for query in ("", "status=active&"):
+        assert listed(f"/console/certifications?{query}page=1") == [newer]
+        assert listed(f"/console/certifications?{query}page=2") == [older]
+        assert listed(f"/console/certifications?{query}page=99999999999999999999") == [older]  # the last page
+    first = rita.get("/console/certifications?status=active").get_data(as_text=True)
+    assert "/console/certifications?page=2&amp;status=active" in first  # the next page keeps the filter
+    assert listed("/console/certifications?status=revoked") == []
 
 
 def test_a_certification_is_revoked_with_a_reason(app: Flask, client: FlaskClient) -> None:
@@ -344,7 +378,7 @@ def test_the_trail_is_newest_first_and_filtered(app: Flask, client: FlaskClient)
 
 def test_the_trail_is_paged(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     root, _, console = audit_world(app, client)
-    monkeypatch.setattr(audit_pages, "PER_PAGE", 2)
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
     everything = [e["id"] for e in ok(client.get("/v2/audit?limit=100", headers=bearer(root)))["items"]]
     seen: list[int] = []
     for number in range(1, -(-len(everything) // 2) + 1):

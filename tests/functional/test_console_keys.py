@@ -28,7 +28,7 @@ from tests.conftest import require
 from tests.functional.api_helpers import add_member, make_official, new_vendor, ok, unchanged
 from tests.functional.console_helpers import console_client, submit, text_of
 from tests.functional.submission_helpers import register_key
-from tests.identity import bearer
+from tests.identity import bearer, make_user
 
 LISTED = re.compile(r'<code class="fingerprint">(.*?)</code>', re.S)
 COMMANDS = re.compile(r'<pre class="command"><code>(.*?)</code></pre>', re.S)
@@ -185,6 +185,24 @@ def test_the_foundation_sees_the_keys_but_is_told_only_members_register(
     assert "Only the vendor's members register keys" not in said(
         console_client(app, "alice").get(f"/console/vendors/{acme}/keys")
     )
+
+
+KEY_ACTIONS = ("/retire", "/revoke")
+
+
+def test_only_people_the_service_allows_see_retire_and_revoke(
+    app: Flask, client: FlaskClient, root: str, alice: str, acme: str, key: str
+) -> None:
+    """The owner and a foundation admin may retire and revoke; a reviewer only reads, so sees
+    no button the service would refuse with a 403."""
+    make_user(app, "rita", "reviewer")
+    for name, shown in (("alice", True), ("root", True), ("rita", False)):
+        page = console_client(app, name).get(f"/console/vendors/{acme}/keys").get_data(as_text=True)
+        for action in KEY_ACTIONS:
+            assert (f"/console/vendors/{acme}/keys/{key}{action}" in page) is shown, (name, action)
+    rita = console_client(app, "rita")
+    with unchanged(app):
+        assert submit(rita, f"/console/vendors/{acme}/keys/{key}/retire").status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app: Flask, acme: str, key: str) -> None:

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from tests.functional.api_helpers import add_member, make_official, new_product, new_vendor, ok, unchanged
 from tests.functional.console_helpers import console_client, submit, text_of
 from tests.functional.submission_helpers import Vendor
-from tests.identity import bearer
+from tests.identity import bearer, make_user
 
 NEW = {"name": "Widget Cloud", "description": "a cloud", "product_type": "public_cloud"}
 
@@ -82,6 +82,31 @@ def test_the_foundation_opens_the_pages(app: Flask, root: str, alice: str, acme:
     console = console_client(app, "root")
     assert console.get(f"/console/vendors/{acme}/products").status_code == 200
     assert console.get(f"/console/products/{widget}").status_code == 200
+
+
+def test_only_people_the_service_allows_see_the_product_actions(
+    app: Flask, client: FlaskClient, root: str, alice: str, acme: str, widget: str
+) -> None:
+    """Members and foundation admins change products; a reviewer only reads, so sees no form
+    the service would refuse with a 403."""
+    version = add_version(client, alice, widget, "2.0", "cloud-1")
+    make_user(app, "rita", "reviewer")
+    actions = (
+        f"/console/products/{widget}/public",
+        f"/console/products/{widget}/delete",
+        f"/console/products/{widget}/versions",
+        f"/console/products/{widget}/versions/{version}/cpid",
+        f"/console/products/{widget}/versions/{version}/delete",
+        f'action="/console/products/{widget}"',
+    )
+    for name, shown in (("alice", True), ("root", True), ("rita", False)):
+        page = console_client(app, name).get(f"/console/products/{widget}").get_data(as_text=True)
+        for action in actions:
+            assert (action in page) is shown, (name, action)
+    rita = console_client(app, "rita")
+    assert "cloud-1" in said(rita.get(f"/console/products/{widget}"))
+    with unchanged(app):
+        assert submit(rita, f"/console/products/{widget}/public").status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app: Flask, acme: str, widget: str) -> None:

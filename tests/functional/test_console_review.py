@@ -69,6 +69,9 @@ def test_the_review_screen_shows_everything_needed_to_decide(app: Flask, client:
     assert f'<span class="total" data-total="required">{verdict["totals"]["required"]} required tests</span>' in html
     for capability in verdict["capabilities"]:
         assert f'data-capability="{capability["name"]}"' in html
+    # the public report's table (macros.capability_report), with the reviewer's extra column
+    assert '<th scope="col" class="num">Skipped or not run</th><th scope="col" class="num">Flagged</th>' in html
+    assert '<th scope="col" class="num">Flagged, not passed</th>' in html
     assert review["failed_tests"], "the world's runs fail one test outside the guideline"
     for name in review["failed_tests"]:
         assert name in html

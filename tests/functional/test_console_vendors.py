@@ -145,6 +145,25 @@ def test_a_new_vendor_with_a_control_character_is_refused(app: Flask, alice: str
     assert "control character" in said(answer)
 
 
+def test_the_longest_description_the_api_takes_is_taken_on_create_and_edit(
+    app: Flask, client: FlaskClient, alice: str
+) -> None:
+    """The console's one vendor form holds a description to the API's own limit."""
+    console = console_client(app, "alice")
+    longest = "x" * 10_000
+    created = submit(console, "/console/vendors", {"name": "Acme", "description": longest})
+    assert created.status_code == 302
+    vendor_id = created.headers["Location"].rsplit("/", 1)[-1]
+    assert vendor_of(client, alice, vendor_id)["description"] == longest
+    edited = submit(console, f"/console/vendors/{vendor_id}/edit", {"name": "Acme", "description": "y" * 10_000})
+    assert edited.status_code == 302
+    assert vendor_of(client, alice, vendor_id)["description"] == "y" * 10_000
+    with unchanged(app):
+        answer = submit(console, "/console/vendors", {"name": "Initech", "description": "x" * 10_001})
+    assert answer.status_code == 400
+    assert "Field cannot be longer than 10000 characters." in said(answer)
+
+
 # --- editing ----------------------------------------------------------------------------------------
 
 
