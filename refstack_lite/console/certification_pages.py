@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from refstack_lite.certification import records, states
 from refstack_lite.certification.programs import Program
-from refstack_lite.console import paging, program_choices
+from refstack_lite.console import choices, paging
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.foundation import ReasonForm, foundation_actor
 from refstack_lite.db import begin_writing, get_session
@@ -21,7 +21,7 @@ STATUSES = tuple(s.value for s in states.RecordStatus)
 
 
 def _programs() -> dict[str, Program]:
-    return program_choices.programs_by_id(get_session())
+    return choices.programs_by_id(get_session())
 
 
 @bp.get("/certifications", endpoint="certifications")

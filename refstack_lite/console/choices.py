@@ -65,7 +65,16 @@ def guidelines(session: Session) -> list[str]:
     return list(session.scalars(select(Guideline.name).order_by(Guideline.family, Guideline.name.desc())))
 
 
+def window() -> int:
+    """How many of the newest guidelines of each family programs accept (the deployment's setting)."""
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings.accepted_guidelines
+
+
 def programs(session: Session) -> list[Program]:
     """The programs of the guidelines imported now, as the API's certification requests see them."""
-    settings: Settings = current_app.config["SETTINGS"]
-    return catalog.programs(session, settings.accepted_guidelines)
+    return catalog.programs(session, window())
+
+
+def programs_by_id(session: Session) -> dict[str, Program]:
+    return {p.id: p for p in programs(session)}

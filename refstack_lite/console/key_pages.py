@@ -13,7 +13,7 @@ from wtforms import DateTimeLocalField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from refstack_lite.certification import status_changes
-from refstack_lite.console import program_choices, signed_in
+from refstack_lite.console import choices, signed_in
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.console.forms import ActionForm
@@ -93,9 +93,7 @@ def revoke_key(vendor_id: str, key_id: str) -> Response | tuple[str, int]:
     key = _key_of(worked_on(vendor_id), key_id)
     since = as_utc(form.compromised_since.data)
     # As POST /v2/vendors/<id>/keys/<key>/revoke: certifications resting on the key change status.
-    status_changes.revoke_key(
-        session, actor, key, datetime.now(UTC), form.reason.data or "", since, program_choices.window()
-    )
+    status_changes.revoke_key(session, actor, key, datetime.now(UTC), form.reason.data or "", since, choices.window())
     session.commit()
     flash(f"Key {key.fingerprint} is revoked.", "success")
     return redirect(url_for("console.keys", vendor_id=key.vendor_id))

@@ -12,7 +12,7 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from refstack_lite.certification import records, requests, review
-from refstack_lite.console import program_choices
+from refstack_lite.console import choices
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.form_checks import MAX_TEXT, UsableText
 from refstack_lite.console.foundation import ReasonForm, foundation_actor
@@ -43,7 +43,7 @@ def _review_page(
     session = get_session()
     found = requests.get(session, actor, request_id)
     facts = review.facts(session, actor, found)
-    programs = program_choices.programs_by_id(session)
+    programs = choices.programs_by_id(session)
     program = programs.get(found.program)
     guideline = found.guideline_revision.guideline.name
     others = records.listing(

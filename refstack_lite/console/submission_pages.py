@@ -4,7 +4,7 @@ the exact signed envelope and the evidence as files, and asking for certificatio
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -21,6 +21,7 @@ from refstack_lite.certification import requests
 from refstack_lite.console import choices, signed_in
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.form_checks import UsableText
+from refstack_lite.console.utc_input import as_utc
 from refstack_lite.db import begin_writing, get_session
 from refstack_lite.directory import reports, values
 from refstack_lite.errors import Forbidden, NotFound, RequestRefused
@@ -54,10 +55,6 @@ class CertificationRequestForm(FlaskForm):  # type: ignore[misc]
     guideline = SelectField("Guideline", validators=[UsableText()], validate_choice=False)
 
 
-def _day_start(day: date | None) -> datetime | None:
-    return None if day is None else datetime.combine(day, time(), UTC)
-
-
 def _filters(form: SubmissionFilters) -> submissions.Filters:
     until = form.received_until.data
     return submissions.Filters(
@@ -67,8 +64,8 @@ def _filters(form: SubmissionFilters) -> submissions.Filters:
         target=form.target.data or None,
         verdict=form.verdict.data or None,
         source=form.source.data or None,
-        received_after=_day_start(form.received_from.data),
-        received_before=_day_start(None if until is None or until >= date.max else until + timedelta(days=1)),
+        received_after=as_utc(form.received_from.data),
+        received_before=as_utc(None if until is None or until >= date.max else until + timedelta(days=1)),
     )
 
 
