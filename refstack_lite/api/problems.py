@@ -10,6 +10,7 @@ from refstack_lite_client.schemas import Problem
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from refstack_lite.db import get_session
 from refstack_lite.errors import (
     Conflict,
     Forbidden,
@@ -58,7 +59,9 @@ def _is_page() -> bool:
 
 
 def _page(status: int, title: str, detail: str, problems: list[Problem] | None = None) -> Response:
-    page = render_template("error.html", status=status, title=title, detail=detail, problems=problems or [])
+    # A console page's error keeps the console's layout (its blueprint supplies what that shows).
+    template = "console/error.html" if request.blueprint == "console" else "error.html"
+    page = render_template(template, status=status, title=title, detail=detail, problems=problems or [])
     return Response(page, status=status, mimetype="text/html")
 
 
@@ -117,6 +120,8 @@ def _integrity_error(err: IntegrityError) -> Response:
     """A race the services' own checks could not see (two requests creating the same name at
     once, or deleting something a submission refers to): nothing was stored."""
     detail = "the change conflicts with data stored meanwhile or still referring to it; nothing was changed"
+    # The failed flush left the transaction unusable; the page may read (who is signed in).
+    get_session().rollback()
     if _is_page():
         return _page(409, "Conflict", detail[0].upper() + detail[1:] + ". Reload the page and try again.")
     if _is_v1():

@@ -48,7 +48,7 @@ def _layout() -> dict[str, object]:
 
 def _forged(err: CSRFError) -> tuple[str, int]:
     page = render_template(
-        "error.html",
+        "console/error.html",
         status=400,
         title="This form cannot be accepted",
         detail=(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import requests
 from authlib.common.errors import AuthlibBaseError
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from joserfc.errors import BadSignatureError, JoseError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -30,7 +30,7 @@ def _settings() -> Settings:
 
 
 def _refused(status: int, title: str, detail: str) -> tuple[str, int]:
-    return render_template("error.html", status=status, title=title, detail=detail, problems=[]), status
+    return render_template("console/error.html", status=status, title=title, detail=detail, problems=[]), status
 
 
 @bp.get("/sign-in")
@@ -119,7 +119,8 @@ def sign_out() -> Response:
     begin_writing(db)
     signed_in.end()
     db.commit()
-    return redirect(url_for("console.sign_in", signed_out=1))
+    flash("You are signed out.", "success")
+    return redirect(url_for("console.sign_in"))
 
 
 @bp.post("/dev-sign-in")

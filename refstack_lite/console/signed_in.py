@@ -47,7 +47,7 @@ def require_for(endpoint: str | None) -> Response | None:
     if request.method == "GET":
         return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?")))
     page = render_template(
-        "error.html",
+        "console/error.html",
         status=401,
         title="Signed out",
         detail="Your console session has ended, or this browser never signed in. Nothing was changed. Sign in and try again.",

@@ -90,4 +90,5 @@ def sign_out_everywhere() -> Response:
     console_sessions.end_all(session, user, datetime.now(UTC))
     signed_in.end()
     session.commit()
-    return redirect(url_for("console.sign_in", signed_out=1))
+    flash("You are signed out of every console session.", "success")
+    return redirect(url_for("console.sign_in"))

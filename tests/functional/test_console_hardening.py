@@ -117,6 +117,7 @@ def test_a_console_error_page_leads_back_to_the_console(app: Flask, cw: ConsoleW
     assert answer.status_code == 403
     assert 'href="/console/"' in answer.get_data(as_text=True)
     assert "Back to the console" in text_of(answer)
+    assert "Signed in as bob" in text_of(answer)  # the console's own layout, navigation and all
 
 
 def test_a_vendor_name_taken_meanwhile_is_a_page_not_json(

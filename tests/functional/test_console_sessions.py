@@ -128,7 +128,7 @@ def test_signing_out_ends_the_session_for_good(app: Flask, vera: str) -> None:
     copied = _cookie(client)
     answer = submit(client, "/console/sign-out")
     assert answer.status_code == 302
-    assert answer.headers["Location"] == "/console/sign-in?signed_out=1"
+    assert answer.headers["Location"] == "/console/sign-in"
     assert "You are signed out" in text_of(client.get(answer.headers["Location"]))
     assert _live_sessions(app) == []
     # Someone who copied the cookie before the sign-out gets nothing from it.
