@@ -1,0 +1,1 @@
+"""Transparency: the Merkle log's proofs, signed notes and checkpoints, checked offline."""
