@@ -9,10 +9,19 @@ from flask import Flask, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from refstack_lite import __version__, db, json_answers, public_answers, request_origin, security_headers
+from refstack_lite import (
+    __version__,
+    db,
+    foundation_key,
+    json_answers,
+    public_answers,
+    request_origin,
+    security_headers,
+)
 from refstack_lite.api import (
     auth,
     bodies,
+    foundation_keys,
     openapi,
     problems,
     query,
@@ -49,6 +58,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     if url is None:
         os.makedirs(app.instance_path, exist_ok=True)
         url = "sqlite:///" + os.path.join(app.instance_path, "refstack-lite.sqlite3")
+    foundation_key.init_app(app, settings)
     db.init_app(app, db.make_engine(url))
     public_answers.init_app(app)
     problems.register(app)
@@ -74,6 +84,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         openapi,
     ):
         app.register_blueprint(module.bp)
+    app.register_blueprint(foundation_keys.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(badges.bp)
     console.init_app(app, settings)

@@ -14,12 +14,13 @@ import click
 from alembic.util.exc import CommandError
 from flask import Flask
 from redis.exceptions import RedisError
+from refstack_lite_client.transparency.note import MalformedKey, check_key_name
 from rq import Worker
 from sqlalchemy import Engine
 
 from refstack_lite import demo as demo_data
+from refstack_lite import foundation_key, foundation_key_settings, jobs, migrate
 from refstack_lite import guideline_registry as registry
-from refstack_lite import jobs, migrate
 from refstack_lite.app import create_app
 from refstack_lite.certification import status_changes
 from refstack_lite.config import Settings
@@ -220,6 +221,59 @@ def guidelines_list() -> None:
     for name, family, status, schema, number, digest in rows:
         flag = "yes" if name in accepted else "-"
         click.echo(f"{name:<24} {family:<14} {status:<11} {schema:<6} {number:>3}  {flag:<8}  sha256:{digest[:16]}…")
+
+
+@main.group("foundation-key")
+def foundation_key_group() -> None:
+    """The foundation's signing key: show the one in use, or make a new one."""
+
+
+@foundation_key_group.command("show")
+def foundation_key_show() -> None:
+    """Print the key in use (name, verifier key, fingerprint, earlier keys, PEM public key) for
+    customers to pin."""
+    with _app() as app:
+        keys = foundation_key.of(app)
+    current = keys.current
+    click.echo(f"name         {current.name}")
+    click.echo(f"vkey         {current.vkey}")
+    click.echo(f"fingerprint  {current.fingerprint}")
+    for old in keys.previous:
+        click.echo(f"previous     {old.vkey}")
+    click.echo(current.public_pem, nl=False)
+
+
+@foundation_key_group.command("generate")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--name",
+    help=f"The signer name (default: {foundation_key_settings.KEY_NAME}, else REFSTACK_LITE_PUBLIC_URL's host).",
+)
+def foundation_key_generate(path: Path, name: str | None) -> None:
+    """Write a new Ed25519 private key to PATH (PKCS#8 PEM, mode 0600; never overwrites) and print
+    its verifier key."""
+    try:
+        if name is not None:
+            check_key_name(name)
+    except MalformedKey as err:
+        raise click.ClickException(f"--name: {err}") from err
+    try:
+        name = foundation_key_settings.key_name(
+            name or os.environ.get(foundation_key_settings.KEY_NAME, ""),
+            os.environ.get("REFSTACK_LITE_PUBLIC_URL") or None,
+        )
+        signer = foundation_key.write_new_key(path, name)
+    except ConfigError as err:
+        raise click.ClickException(str(err)) from err
+    except FileExistsError as err:
+        raise click.ClickException(f"{path} exists; nothing was written (a key is never overwritten)") from err
+    except OSError as err:
+        raise click.ClickException(f"cannot write {path}: {err.strerror}") from err
+    click.echo(
+        f"wrote {path} (mode 0600); use it with {foundation_key_settings.KEY_FILE}={path.resolve()}, and publish its key:",
+        err=True,
+    )
+    click.echo(signer.verifier.vkey)
 
 
 @main.group()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from refstack_lite.errors import ConfigError
+from refstack_lite.foundation_key_settings import FoundationKeySettings, foundation_key_from_env
 from refstack_lite.sign_in_settings import OidcSettings, oidc_from_env, session_hours_from_env
 
 DEVELOPMENT_SECRET = "refstack-lite-development-secret"  # noqa: S105 - refused in production
@@ -50,6 +51,8 @@ class Settings:
     # The console's sign-in as any existing user, without a provider: only where the operator
     # said REFSTACK_LITE_ENV=development in so many words (the demo does), never by default.
     development_sign_in: bool = False
+    # The key the server signs notes with (``signer`` None in development: the instance folder's).
+    foundation_key: FoundationKeySettings = field(default_factory=FoundationKeySettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -89,13 +92,15 @@ class Settings:
                 "REFSTACK_LITE_PUBLIC_CACHE_MB must be the memory in MB each server process may keep public "
                 f"answers in (a whole number from 0, which keeps none, to 4096), not {cache_mb!r}"
             )
+        public_url = _public_url(env.get("REFSTACK_LITE_PUBLIC_URL", ""), production)
         return cls(
+            foundation_key=foundation_key_from_env(env, production, public_url),
             oidc=oidc_from_env(env, production),
             session_hours=session_hours_from_env(env),
             development_sign_in=env.get("REFSTACK_LITE_ENV") == "development",
             public_cache_bytes=int(cache_mb) * 1024 * 1024,
             redis_url=_redis_url(env.get("REFSTACK_LITE_REDIS_URL", "")),
-            public_url=_public_url(env.get("REFSTACK_LITE_PUBLIC_URL", ""), production),
+            public_url=public_url,
             trusted_proxies=int(proxies),
             challenge_hours=int(hours),
             max_upload_bytes=int(upload_mb) * 1024 * 1024,

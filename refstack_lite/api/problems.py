@@ -55,7 +55,7 @@ def _is_v1() -> bool:
 
 
 def _is_page() -> bool:
-    return not request.path.startswith(("/v1/", "/v2/", "/healthz"))
+    return not request.path.startswith(("/v1/", "/v2/", "/healthz", "/.well-known/"))
 
 
 def _page(status: int, title: str, detail: str, problems: list[Problem] | None = None) -> Response:
