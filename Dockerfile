@@ -26,7 +26,8 @@ USER refstack
 WORKDIR /home/refstack
 RUN mkdir -p /home/refstack/data
 # SQLite in a volume unless REFSTACK_LITE_DATABASE_URL names a PostgreSQL database.
-# REFSTACK_LITE_SECRET_KEY and REFSTACK_LITE_PUBLIC_URL have no default: the server refuses to
+# REFSTACK_LITE_SECRET_KEY, REFSTACK_LITE_PUBLIC_URL and the foundation's signing key
+# (REFSTACK_LITE_FOUNDATION_KEY_FILE, a mounted secret) have no default: the server refuses to
 # start without them. nginx in front is the one trusted proxy.
 ENV REFSTACK_LITE_ENV=production \
     REFSTACK_LITE_DATABASE_URL=sqlite:////home/refstack/data/refstack-lite.sqlite3 \

@@ -41,6 +41,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from refstack_lite.foundation_key import new_private_key_pem
+
 REPO = Path(__file__).resolve().parents[1]
 GUIDELINE_FILE = "2020.06.json"
 PATH = "/v1/guidelines/2020.06.json/tests?target=platform&type=required"
@@ -548,6 +550,7 @@ def main() -> int:
             "REFSTACK_LITE_ENV": "production",
             "REFSTACK_LITE_SECRET_KEY": secrets.token_hex(32),
             "REFSTACK_LITE_PUBLIC_URL": f"http://{HOST}:{port}",
+            "REFSTACK_LITE_FOUNDATION_KEY": new_private_key_pem().decode("ascii"),
             "REFSTACK_LITE_BIND": f"{HOST}:{port}",
             "WEB_CONCURRENCY": str(args.workers),
         }

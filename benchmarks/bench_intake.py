@@ -92,6 +92,8 @@ from intake_kit import (
 from intake_profile import profile
 from sqlalchemy.engine import make_url
 
+from refstack_lite.foundation_key import new_private_key_pem
+
 GOAL_RPS, GOAL_CPU_MS, GOAL_P99_MS = 250.0, 6.0, 50.0
 ENTRYPOINT = REPO / "scripts" / "entrypoint.sh"
 INTAKE_APP, BARE_APP = '"refstack_lite.app:create_app()"', '"bare_app:app"'
@@ -473,6 +475,7 @@ def bench_database(
         "REFSTACK_LITE_ENV": "production",
         "REFSTACK_LITE_SECRET_KEY": secrets.token_hex(32),
         "REFSTACK_LITE_PUBLIC_URL": f"http://{HOST}",  # each server names its own port
+        "REFSTACK_LITE_FOUNDATION_KEY": new_private_key_pem().decode("ascii"),
         "WEB_CONCURRENCY": str(args.workers),
         "GUNICORN_CMD_ARGS": gunicorn_args(args),
     }

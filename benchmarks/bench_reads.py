@@ -58,6 +58,8 @@ from bench_intake import bare_entrypoint
 from intake_kit import postgres_cpu
 from sqlalchemy.engine import make_url
 
+from refstack_lite.foundation_key import new_private_key_pem
+
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 GOALS: dict[str, tuple[float | None, float | None]] = {"list": (1500.0, 20.0), "detail": (800.0, None)}  # req/s, p99 ms
@@ -288,6 +290,7 @@ def servers(
             "REFSTACK_LITE_ENV": "production",
             "REFSTACK_LITE_SECRET_KEY": secrets.token_hex(32),
             "REFSTACK_LITE_PUBLIC_URL": f"http://{HOST}:{port}",
+            "REFSTACK_LITE_FOUNDATION_KEY": new_private_key_pem().decode("ascii"),
             "REFSTACK_LITE_BIND": f"{HOST}:{port}",
             "WEB_CONCURRENCY": str(args.workers),
             **(settings or {}),

@@ -29,6 +29,7 @@ from refstack_lite.app import create_app
 from refstack_lite.db import engine_of, make_engine
 from tests.conftest import REPO
 from tests.e2e.processes import free_port
+from tests.foundation_keys import key_pem
 from tests.functional.submission_helpers import Vendor, ready_vendor
 from tests.identity import make_user
 
@@ -128,6 +129,7 @@ def running_server(
         "REFSTACK_LITE_ENV": "production",
         "REFSTACK_LITE_SECRET_KEY": secrets.token_hex(32),
         "REFSTACK_LITE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "REFSTACK_LITE_FOUNDATION_KEY": key_pem(),
         "REFSTACK_LITE_DATABASE_URL": database_url,
         "REFSTACK_LITE_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),

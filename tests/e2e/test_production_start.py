@@ -27,6 +27,7 @@ import pytest
 from tests.conftest import REPO
 from tests.e2e.conftest import Venv, Wheels, make_venv, run
 from tests.e2e.processes import free_port, own_postgres_database
+from tests.foundation_keys import key_file
 from tests.locks import installed, locked_here
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheels")]  # the wheels are built once per worker
@@ -151,6 +152,7 @@ def _get(port: int, path: str) -> tuple[int, bytes]:
 class Started:
     port: int
     env: dict[str, str]
+    vkey: str  # the foundation key's, as ``refstack-lite foundation-key generate`` printed it
     log: Path
     proc: subprocess.Popen[bytes]
 
@@ -188,19 +190,26 @@ def started(server_venv: Venv, production_database_url: str, tmp_path: Path) -> 
     runtime = tmp_path / "run"  # gunicorn's control socket goes here, not into ~/.gunicorn
     runtime.mkdir(mode=0o700)
     port = free_port()
+    key = tmp_path / "foundation.pem"
+    generated = run(
+        [str(server_venv.bin / "refstack-lite"), "foundation-key", "generate", str(key)],
+        cwd=server_venv.workdir,
+        env=server_venv.env(HOME=str(tmp_path), REFSTACK_LITE_PUBLIC_URL=PUBLIC_URL),
+    )
     env = server_venv.env(
         HOME=str(tmp_path),
         XDG_RUNTIME_DIR=str(runtime),
         REFSTACK_LITE_ENV="production",
         REFSTACK_LITE_SECRET_KEY=SECRET,
         REFSTACK_LITE_PUBLIC_URL=PUBLIC_URL,
+        REFSTACK_LITE_FOUNDATION_KEY_FILE=str(key),
         REFSTACK_LITE_DATABASE_URL=production_database_url,
         REFSTACK_LITE_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
     )
     log = tmp_path / "entrypoint.log"
     proc = _start_entrypoint(server_venv, env, log)
-    server = Started(port, env, log, proc)
+    server = Started(port, env, generated.stdout.strip(), log, proc)
     try:
         yield server
     finally:
@@ -258,6 +267,18 @@ def test_entrypoint_migrates_and_serves(server_venv: Venv, started: Started) -> 
         {"name": "2026.05.json", "file": "widgets.2026.05.json"},
     ]
     assert listed["powered"] == []
+    # The key the operator made is the one published, by every worker.
+    assert started.vkey.startswith("refstack.example.org+")
+    for _ in range(4):
+        status, body = _get(started.port, "/.well-known/refstack-lite/foundation-keys")
+        assert status == 200, body
+        assert json.loads(body)["current"]["vkey"] == started.vkey
+    shown = run(
+        [str(server_venv.bin / "refstack-lite"), "foundation-key", "show"],
+        cwd=server_venv.workdir,
+        env=started.env,
+    )
+    assert f"vkey         {started.vkey}\n" in shown.stdout
     # Both workers answer from the shared database; pages prove templates and static files shipped.
     for _ in range(4):
         assert _get(started.port, "/v2/guidelines/widgets.2026.05")[0] == 200
@@ -314,6 +335,27 @@ def test_entrypoint_refuses_production_without_a_real_secret(
     assert "REFSTACK_LITE_SECRET_KEY" in _refused_start(server_venv, tmp_path, **settings)
 
 
+def test_entrypoint_refuses_production_without_a_foundation_key(server_venv: Venv, tmp_path: Path) -> None:
+    stderr = _refused_start(server_venv, tmp_path, REFSTACK_LITE_SECRET_KEY=SECRET, REFSTACK_LITE_PUBLIC_URL=PUBLIC_URL)
+    assert "production mode needs the foundation's signing key: set REFSTACK_LITE_FOUNDATION_KEY_FILE" in stderr
+    assert "openssl genpkey -algorithm ed25519 -out foundation.pem" in stderr
+
+
+def test_entrypoint_refuses_an_unusable_foundation_key(server_venv: Venv, tmp_path: Path) -> None:
+    public = tmp_path / "foundation.pub"
+    public.write_text(
+        "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n"
+    )
+    stderr = _refused_start(
+        server_venv,
+        tmp_path,
+        REFSTACK_LITE_SECRET_KEY=SECRET,
+        REFSTACK_LITE_PUBLIC_URL=PUBLIC_URL,
+        REFSTACK_LITE_FOUNDATION_KEY_FILE=str(public),
+    )
+    assert f"REFSTACK_LITE_FOUNDATION_KEY_FILE ({public}): this is a public key; give the private key" in stderr
+
+
 @pytest.mark.parametrize("public_url", [None, "https://refstack.example.org/refstack"])
 def test_entrypoint_refuses_production_without_a_public_url(
     server_venv: Venv, tmp_path: Path, public_url: str | None
@@ -333,6 +375,7 @@ def test_gunicorn_listens_on_loopback_by_default(server_venv: Venv, tmp_path: Pa
         REFSTACK_LITE_ENV="production",
         REFSTACK_LITE_SECRET_KEY=SECRET,
         REFSTACK_LITE_PUBLIC_URL=PUBLIC_URL,
+        REFSTACK_LITE_FOUNDATION_KEY_FILE=str(key_file(tmp_path)),
         REFSTACK_LITE_DATABASE_URL="sqlite:///" + str(tmp_path / "default-bind.sqlite3"),
         WEB_CONCURRENCY="1",
     )

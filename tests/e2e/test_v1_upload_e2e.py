@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from tests.conftest import REPO, interop_path, require
 from tests.e2e.conftest import isolated_env, run
 from tests.e2e.processes import free_port, wait_until_up
+from tests.foundation_keys import key_pem
 from tests.functional.submission_helpers import required_names
 
 pytestmark = pytest.mark.slow
@@ -73,6 +74,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         REFSTACK_LITE_ENV="production",
         REFSTACK_LITE_SECRET_KEY=secrets.token_hex(32),
         REFSTACK_LITE_PUBLIC_URL=url,
+        REFSTACK_LITE_FOUNDATION_KEY=key_pem(),
         REFSTACK_LITE_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="2",
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of, get_session
 from refstack_lite.models import AuditEvent, ConsoleSession
+from tests.foundation_keys import key_pem
 from tests.functional.api_helpers import ok, unchanged
 from tests.functional.console_helpers import console_client, csrf_of, submit, text_of
 from tests.identity import bearer, make_user
@@ -201,6 +202,7 @@ def test_the_development_sign_in_does_not_exist_in_production(database_url: str)
             "REFSTACK_LITE_ENV": "production",
             "REFSTACK_LITE_SECRET_KEY": "p" * 40,
             "REFSTACK_LITE_PUBLIC_URL": "https://refstack.example.org",
+            "REFSTACK_LITE_FOUNDATION_KEY": key_pem(),
         }
     )
     make_user(production, "vera")
@@ -240,6 +242,7 @@ def test_in_production_the_cookie_travels_over_https_only(database_url: str) -> 
             "REFSTACK_LITE_ENV": "production",
             "REFSTACK_LITE_SECRET_KEY": "p" * 40,
             "REFSTACK_LITE_PUBLIC_URL": "https://refstack.example.org",
+            "REFSTACK_LITE_FOUNDATION_KEY": key_pem(),
             "REFSTACK_LITE_OIDC_ISSUER": "https://127.0.0.1:9",
             "REFSTACK_LITE_OIDC_CLIENT_ID": "refstack",
             "REFSTACK_LITE_OIDC_CLIENT_SECRET": "s" * 32,

@@ -39,7 +39,7 @@ def _allow(allowed: set[str]) -> str:
 
 
 def _check_error_shape(path: str, response: Any) -> None:
-    if path.startswith("/v2/") or path == "/healthz":
+    if path.startswith(("/v2/", "/.well-known/")) or path == "/healthz":
         assert_problem(response, 405, "method-not-allowed")
     elif path.startswith("/v1/"):  # RefStack's pecan.abort shape
         assert response.mimetype == "application/json"

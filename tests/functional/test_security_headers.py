@@ -30,6 +30,9 @@ OTHERS = [
     ("/guidelines/widgets.2026.05/widgets/load-list.txt", 200, "text/plain"),
     ("/assets/style.css", 200, "text/css"),
     ("/v2/openapi.json", 200, "application/json"),
+    ("/.well-known/refstack-lite/foundation-keys", 200, "application/json"),
+    ("/.well-known/refstack-lite/foundation-key.pub", 200, "text/plain"),
+    ("/.well-known/refstack-lite/nothing", 404, "application/problem+json"),
 ]
 
 

@@ -14,13 +14,17 @@ from refstack_lite.app import create_app
 from refstack_lite.config import DEVELOPMENT_SECRET, MIN_SECRET_LENGTH, Settings
 from refstack_lite.db import engine_of
 from refstack_lite.errors import ConfigError, RefstackError
+from refstack_lite.foundation_key_settings import FoundationKeySettings
+from tests.foundation_keys import key_pem
 
 GOOD_SECRET = "0123456789abcdef" * 4  # 64 characters, like secrets.token_hex(32)
 PUBLIC_URL = "https://refstack.example.org"
+FOUNDATION_KEY = key_pem()
 PRODUCTION = {
     "REFSTACK_LITE_ENV": "production",
     "REFSTACK_LITE_SECRET_KEY": GOOD_SECRET,
     "REFSTACK_LITE_PUBLIC_URL": PUBLIC_URL,
+    "REFSTACK_LITE_FOUNDATION_KEY": FOUNDATION_KEY,
 }
 
 
@@ -47,8 +51,11 @@ def test_every_variable_is_read() -> None:
             "REFSTACK_LITE_TRUSTED_PROXIES": "1",
             "REFSTACK_LITE_REDIS_URL": "redis://127.0.0.1:6379/2",
             "REFSTACK_LITE_PUBLIC_CACHE_MB": "0",
+            "REFSTACK_LITE_FOUNDATION_KEY": FOUNDATION_KEY,
         }
     )
+    assert settings.foundation_key.signer is not None
+    assert settings.foundation_key.name == "refstack.example.org"
     assert settings == Settings(
         database_url="postgresql+psycopg://refstack@db/refstack",
         secret_key=GOOD_SECRET,
@@ -59,6 +66,7 @@ def test_every_variable_is_read() -> None:
         trusted_proxies=1,
         redis_url="redis://127.0.0.1:6379/2",
         public_cache_bytes=0,
+        foundation_key=FoundationKeySettings("refstack.example.org", settings.foundation_key.signer),
     )
 
 
