@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
-from tests.e2e.processes import free_port
+from tests.e2e.processes import free_port, stop
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -86,9 +86,4 @@ def serving(env: dict[str, str], folder: Path, port: int | None = None) -> Itera
             _wait_healthy(base, proc, log, time.monotonic() + 20)
             yield base
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)

@@ -6,13 +6,16 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.conftest import REPO
+from tests.e2e.browser import CHROMIUM_ARGS, chromium_executable
 
 # ---------------------------------------------------------------------------------------------
 # Packaging: wheels built exactly as the Dockerfile builds them, and fresh virtual environments
@@ -120,3 +123,18 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
 # ---------------------------------------------------------------------------------------------
 # End of the packaging fixtures.
 # ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# Browsers: Debian's Chromium through Playwright, one per test module.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=chromium_executable(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

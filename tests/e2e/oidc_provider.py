@@ -27,7 +27,7 @@ import pytest
 import requests
 
 from tests.conftest import REPO, require
-from tests.e2e.processes import free_port
+from tests.e2e.processes import free_port, stop
 
 OIDC_DIR = REPO / "tests" / "e2e" / "oidc"
 PROVIDER_SCRIPT = OIDC_DIR / "provider.mjs"
@@ -123,12 +123,7 @@ def running_oidc_provider(redirect_uris: list[str], folder: Path) -> Iterator[Oi
             _wait_ready(proc, log, provider.issuer, timeout=20)
             yield provider
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 @dataclass(frozen=True)

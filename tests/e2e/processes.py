@@ -21,6 +21,16 @@ from sqlalchemy.engine import make_url
 from tests.conftest import require
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a process the test started: SIGTERM, then SIGKILL when it does not go within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -17,7 +17,7 @@ import requests
 
 from tests.conftest import require
 from tests.e2e.conftest import isolated_env, run
-from tests.e2e.processes import free_port, wait_until_up
+from tests.e2e.processes import free_port, stop, wait_until_up
 
 pytestmark = pytest.mark.slow
 
@@ -53,15 +53,6 @@ class Server:
         return response.json()
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``refstack-lite serve`` on a fresh, migrated SQLite file with one user, alice."""
@@ -91,7 +82,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
         yield Server(url, token.stdout.strip(), client_env, log)
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

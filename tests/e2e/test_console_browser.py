@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of, get_session
 from refstack_lite.services import accounts
 from tests.e2e.accessibility import DESKTOP, PHONE, assert_accessible, screenshot
-from tests.e2e.browser import CHROMIUM_ARGS, chromium_executable, run_cli, server_env, serving
+from tests.e2e.browser import chromium_executable, run_cli, server_env, serving
 from tests.e2e.oidc_provider import OidcProvider, running_oidc_provider
 from tests.e2e.processes import free_port
 from tests.functional.api_helpers import new_vendor, ok
@@ -103,16 +103,6 @@ def site(interop_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         }
         with serving(env, folder, port) as base:
             yield Site(base, provider, world, tokens, submissions, requests_made)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_executable(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _context(browser: Browser, site: Site, viewport: dict[str, int]) -> BrowserContext:

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect
 
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of
 from tests.e2e.accessibility import DESKTOP, PHONE, SCREENSHOTS, assert_accessible, screenshot
-from tests.e2e.browser import CHROMIUM_ARGS, chromium_executable, run_cli, server_env, serving
+from tests.e2e.browser import chromium_executable, run_cli, server_env, serving
 from tests.functional.directory_helpers import HOSTILE_PRODUCT, HOSTILE_VENDOR, LOOKALIKE_VENDOR, Directory, build
 
 # one worker builds the dataset and runs the server for every test here
@@ -58,16 +58,6 @@ def site(interop_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         engine_of(app).dispose()
     with serving(server_env(url), folder) as base:
         yield Site(base, directory)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_executable(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class Watched:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.accessibility import DESKTOP, PHONE, assert_accessible, screenshot
-from tests.e2e.browser import CHROMIUM_ARGS, chromium_executable, run_cli, server_env, serving
+from tests.e2e.browser import run_cli, server_env, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.interop, pytest.mark.slow]
 
@@ -43,16 +43,6 @@ def server(interop_dir: Path, demo_dir: Path, tmp_path_factory: pytest.TempPathF
     run_cli(env, "guidelines", "import", str(demo_dir), str(interop_dir))
     with serving(env, folder) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_executable(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
