@@ -32,10 +32,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from refstack_lite_client import eligibility
 from refstack_lite_client.guideline import Guideline, Test
 from sqlalchemy import insert
 
-from refstack_lite import eligibility, guideline_registry, jobs, migrate, outcomes
+from refstack_lite import guideline_registry, jobs, migrate, outcomes
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of, sessions
 from refstack_lite.guideline_sources import Document

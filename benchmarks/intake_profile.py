@@ -44,7 +44,7 @@ BUNDLE, AUTH = "refstack_lite_client.bundle", "refstack_lite.api.auth"
 EVALUATE: list[Step] = [
     ("evaluate", STORE, "evaluate"),
     ("evaluation plans (cached)", "refstack_lite.guideline_registry", "evaluation_plans"),
-    ("evaluate one plan", "refstack_lite.eligibility", "evaluate_plan"),
+    ("evaluate one plan", "refstack_lite_client.eligibility", "evaluate_plan"),
 ]
 STORE_STEPS: list[Step] = [
     ("store.store", STORE, "store"),

@@ -12,12 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from refstack_lite_client import eligibility
 from refstack_lite_client.guideline import CAPABILITY_STATUSES, GUIDELINE_NAME, Guideline, GuidelineInvalid
 from refstack_lite_client.schemas import Problem
 from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, undefer
 
-from refstack_lite import eligibility, policy
+from refstack_lite import policy
 from refstack_lite.errors import NotFound, RefstackError
 from refstack_lite.guideline_sources import Document
 from refstack_lite.models import Guideline as GuidelineRow

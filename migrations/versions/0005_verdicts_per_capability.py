@@ -26,9 +26,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from refstack_lite_client import eligibility
 from refstack_lite_client.guideline import Guideline, UnknownTarget
 
-from refstack_lite import eligibility, outcomes
+from refstack_lite import outcomes
 
 revision = "0005"
 down_revision = "0004"

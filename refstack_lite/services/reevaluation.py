@@ -22,10 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from refstack_lite_client import eligibility
 from sqlalchemy import and_, exists, func, insert, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from refstack_lite import eligibility, guideline_registry, outcomes
+from refstack_lite import guideline_registry, outcomes
 from refstack_lite.db import begin_writing
 from refstack_lite.models import GuidelineRevision, Submission, SubmissionVerdict
 from refstack_lite.services import audit, test_names

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from refstack_lite_client import eligibility
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
-from refstack_lite import eligibility
 from refstack_lite.models import PUBLIC_V1, PUBLIC_V1_COUNT, Product, ProductVersion, Submission, SubmissionCount
 from refstack_lite.services import submissions
 from refstack_lite.services.actors import Actor, vendor_roles

@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from refstack_lite_client import bundle, keys
+from refstack_lite_client import bundle, eligibility, keys
 from refstack_lite_client.guideline import Guideline
 
-from refstack_lite import eligibility
 from refstack_lite.db import get_session
 from refstack_lite.models import GuidelineRevision
 from refstack_lite.services.actors import ANONYMOUS

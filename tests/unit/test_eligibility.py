@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from refstack_lite_client.eligibility import Verdict, evaluate, runner_name
 from refstack_lite_client.guideline import Guideline, UnknownTarget
-
-from refstack_lite.eligibility import Verdict, evaluate, runner_name
 
 Doc = dict[str, Any]
 DIGEST = "sha256:" + "ab" * 32

@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from refstack_lite_client.eligibility import Plan, Run, Verdict, evaluate_plan, plan
 from refstack_lite_client.guideline import Guideline
 from refstack_lite_client.guideline import Test as Entry  # "Test" would be collected by pytest
-
-from refstack_lite.eligibility import Plan, Run, Verdict, evaluate_plan, plan
 
 DIGEST = "sha256:" + "cd" * 32
 UNRELATED = "tempest.api.unrelated.test_other.OtherTest.test_{}"

@@ -127,6 +127,55 @@ def subtrees_completed_by_append(size: int) -> list[tuple[int, int]]:
     return completed
 
 
+def frontier_ranges(size: int) -> list[tuple[int, int]]:
+    """The complete subtrees a tree of ``size`` leaves splits into, largest (leftmost) first: one
+    per bit set in ``size``. Their hashes (the *frontier*, or compact range) are all an appender
+    needs to extend the tree and compute its root."""
+    if size < 0:
+        raise ValueError(f"a tree cannot have {size} leaves")
+    ranges = []
+    start = 0
+    for bit in reversed(range(size.bit_length())):
+        length = 1 << bit
+        if size & length:
+            ranges.append((start, start + length))
+            start += length
+    return ranges
+
+
+def frontier_root(size: int, frontier: Sequence[bytes]) -> bytes:
+    """MTH of a tree of ``size`` leaves from its frontier (``frontier_ranges``' hashes, in order)."""
+    ranges = frontier_ranges(size)
+    if len(frontier) != len(ranges):
+        raise ValueError(f"a tree of {size} leaves has a frontier of {len(ranges)} hashes, not {len(frontier)}")
+    if not frontier:
+        return EMPTY_ROOT
+    root = frontier[-1]
+    for hash_ in reversed(frontier[:-1]):
+        root = node_hash(hash_, root)
+    return root
+
+
+def frontier_append(size: int, frontier: Sequence[bytes], leaf: bytes) -> tuple[list[bytes], list[bytes]]:
+    """Append the leaf hash ``leaf`` to the tree of ``size`` leaves with this frontier.
+
+    Returns the new frontier and the hashes of the subtrees the append completes, in the order
+    of ``subtrees_completed_by_append(size + 1)`` (the leaf first).
+    """
+    if len(frontier) != size.bit_count():
+        raise ValueError(f"a tree of {size} leaves has a frontier of {size.bit_count()} hashes, not {len(frontier)}")
+    kept = list(frontier)
+    completed = [leaf]
+    hash_ = leaf
+    length = 1
+    while size & length:  # the smallest subtree so far has the new one's size: they merge
+        hash_ = node_hash(kept.pop(), hash_)
+        completed.append(hash_)
+        length <<= 1
+    kept.append(hash_)
+    return kept, completed
+
+
 def tree_root(size: int, subtree_hash: SubtreeHash) -> bytes:
     """MTH of the first ``size`` leaves."""
     if size < 0:

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from refstack_lite_client import eligibility
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from refstack_lite import eligibility, guideline_registry, outcomes
+from refstack_lite import guideline_registry, outcomes
 from refstack_lite.errors import Conflict
 from refstack_lite.models import (
     Base,
