@@ -35,6 +35,7 @@ from refstack_lite.api import (
     v2_directory,
     v2_guidelines,
     v2_keys,
+    v2_log,
     v2_products,
     v2_programs,
     v2_submissions,
@@ -81,6 +82,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         v2_certification_requests,
         v2_certifications,
         v2_directory,
+        v2_log,
         openapi,
     ):
         app.register_blueprint(module.bp)

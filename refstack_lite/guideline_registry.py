@@ -23,6 +23,7 @@ from refstack_lite.errors import NotFound, RefstackError
 from refstack_lite.guideline_sources import Document
 from refstack_lite.models import Guideline as GuidelineRow
 from refstack_lite.models import GuidelineRevision
+from refstack_lite.transparency import log_events
 
 POWERED_FAMILY = "powered"
 
@@ -164,6 +165,7 @@ def _store(session: Session, checked: Checked, now: datetime) -> Outcome:
     )
     session.add(revision)
     session.flush()
+    log_events.guideline_revision(session, row.name, row.family, revision, now)
     action = "created" if current is None else "revised"
     return Outcome(checked.name, checked.document.source, action, revision.number, revision.digest, checked.warnings)
 

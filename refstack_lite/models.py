@@ -574,3 +574,58 @@ class CertificationRecord(Base):
     guideline_revision: Mapped[GuidelineRevision] = relationship()
     signing_key: Mapped[SigningKey | None] = relationship()
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+
+
+class LogHead(Base):
+    """The transparency log's current tree: its size, root and frontier (the hashes of the
+    complete subtrees it splits into, ``merkle.frontier_ranges``, concatenated), one row. Every
+    append updates it first, so the row lock (PostgreSQL) or the write lock (SQLite) orders
+    appends: one tree, no gaps. Triggers refuse a DELETE and any change of ``size`` but + 1."""
+
+    __tablename__ = "log_head"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    frontier: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogEntry(Base):
+    """One leaf of the log: the exact entry (``log_entries.encode_entry``) and its leaf hash.
+    Append-only (triggers). ``subject`` names what the entry is about (a certification's id for
+    its entries), so a reader finds them without reading the log."""
+
+    __tablename__ = "log_entries"
+
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(100), index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    appended_at: Mapped[datetime]
+
+
+class LogNode(Base):
+    """The hash of a complete subtree of two or more leaves: ``2**level`` leaves from
+    ``position * 2**level``. Written once, when the append that completes it (append-only)."""
+
+    __tablename__ = "log_nodes"
+
+    level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class Certificate(Base):
+    """The statement the foundation certifies a certification with, its exact bytes made once at
+    approval, and where the log records it. The DSSE signature is made when served (Ed25519 is
+    deterministic). Append-only (triggers)."""
+
+    __tablename__ = "certificates"
+
+    certification_id: Mapped[str] = mapped_column(
+        ForeignKey("certifications.id", ondelete="RESTRICT"), primary_key=True
+    )
+    statement: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(71))
+    log_index: Mapped[int] = mapped_column(BigInteger)

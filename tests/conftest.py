@@ -15,13 +15,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import create_engine, delete, func, select, text
+from sqlalchemy import create_engine, delete, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from refstack_lite import migrate
 from refstack_lite.app import create_app
 from refstack_lite.db import engine_of, get_session, make_engine
-from refstack_lite.models import Base, Guideline, GuidelineRevision
+from refstack_lite.models import Base, Guideline, GuidelineRevision, LogHead
+from refstack_lite.transparency import log_store
 
 # Helpers that assert, imported by tests in more than one folder: rewritten as test modules are,
 # for readable failures. Registered here, before any test module can import them.
@@ -146,6 +147,7 @@ def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
             conn.execute(text("SET LOCAL session_replication_role = replica"))
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(delete(table))
+            conn.execute(insert(LogHead), log_store.empty_head())  # as the migration leaves it
     finally:
         engine.dispose()
 

@@ -18,6 +18,7 @@ from refstack_lite.errors import Conflict, Forbidden, NotFound
 from refstack_lite.models import CertificationRecord, ProductVersion, Submission, SubmissionVerdict
 from refstack_lite.services import audit, products
 from refstack_lite.services.actors import Actor
+from refstack_lite.transparency import log_events
 
 
 def suspensions(record: CertificationRecord, target: str | None) -> tuple[str, ...]:
@@ -197,4 +198,6 @@ def revoke(
         before={"status": before.status},
         after={"status": "revoked", "reason": reason},
     )
-    return status(record, programs)
+    after = status(record, programs)
+    log_events.certification_status(session, record.id, before.status, after, now)
+    return after

@@ -19,6 +19,7 @@ from refstack_lite.certification import catalog, records, states
 from refstack_lite.models import CertificationRecord, SigningKey
 from refstack_lite.services import audit, signing_keys
 from refstack_lite.services.actors import Actor
+from refstack_lite.transparency import log_events
 
 Change = tuple[str, states.RecordStatus, states.RecordStatus]  # certification id, old status, new status
 
@@ -45,6 +46,7 @@ def record(
         if old is None or old.status == now_status.status:
             continue
         changes.append((record_id, old.status, now_status.status))
+        log_events.certification_status(session, record_id, old.status, now_status, now)
         audit.record(
             session,
             actor,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from refstack_lite_client import keys
+from refstack_lite_client.transparency import log_entries
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from refstack_lite.errors import Conflict, Forbidden, InvalidInput, NotFound
 from refstack_lite.models import KeyChallenge, SigningKey, Vendor
 from refstack_lite.services import audit
 from refstack_lite.services.actors import Actor, can_see_internals, require_vendor_member
+from refstack_lite.transparency import log_events
 
 CHALLENGE_LIFETIME = timedelta(minutes=15)
 MAX_OPEN_CHALLENGES = 20
@@ -123,6 +125,7 @@ def register(
     session.add(key)
     session.flush()
     audit.record(session, actor, "key.register", "key", key.id, at=now, vendor_id=vendor.id, after=fields(key))
+    log_events.key_event(session, log_entries.KEY_REGISTERED, key, now)
     return key
 
 
@@ -162,6 +165,7 @@ def retire(session: Session, actor: Actor, key: SigningKey, now: datetime) -> Si
             before=before,
             after=fields(key),
         )
+        log_events.key_event(session, log_entries.KEY_RETIRED, key, now)
     return key
 
 
@@ -183,6 +187,7 @@ def revoke(
     audit.record(
         session, actor, "key.revoke", "key", key.id, at=now, vendor_id=key.vendor_id, before=before, after=fields(key)
     )
+    log_events.key_event(session, log_entries.KEY_REVOKED, key, now)
     return key
 
 

@@ -33,12 +33,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client import bundle, keys
 from refstack_lite_client.guideline import Guideline
-from sqlalchemy import Integer, insert, select, text
+from sqlalchemy import Connection, Integer, insert, select, text, update
 
 from refstack_lite import guideline_registry
 from refstack_lite.db import engine_of, get_session
 from refstack_lite.demo import DEMO_GUIDELINE, guideline_documents
-from refstack_lite.models import Base
+from refstack_lite.models import Base, LogHead
 from tests.functional.api_helpers import PROBLEM, PROBLEM_TYPE, snapshot
 from tests.identity import bearer, make_user
 
@@ -231,6 +231,20 @@ _templates: dict[tuple[str, str], Template] = {}
 TEMPLATE_LIFETIME = 300.0
 
 
+def _restore_log_head(conn: Connection, head: dict[str, Any]) -> None:
+    """Set the log's head as the template had it: past its trigger, which lets a head only grow
+    by one leaf (PostgreSQL: replica mode, as the tests' cleanup uses; SQLite: the trigger is
+    dropped and made again, inside this transaction)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(update(LogHead).values(head))
+        return
+    trigger = conn.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'log_head_grows'"))
+    conn.execute(text("DROP TRIGGER log_head_grows"))
+    conn.execute(update(LogHead).values(head))
+    conn.execute(text(trigger))
+
+
 def fresh_world(app: Flask, state: str) -> World:
     """The world in ``state`` in this test's (empty) database."""
     engine = engine_of(app)
@@ -246,8 +260,9 @@ def fresh_world(app: Flask, state: str) -> World:
         for table in Base.metadata.sorted_tables:  # parents before children
             # submission_counts and change_counters are kept by triggers: restoring the rows they
             # count moves them
-            if template.rows[table.name] and table.name not in ("submission_counts", "change_counters"):
+            if template.rows[table.name] and table.name not in ("submission_counts", "change_counters", "log_head"):
                 conn.execute(insert(table), template.rows[table.name])
+        _restore_log_head(conn, template.rows["log_head"][0])
         if engine.dialect.name == "postgresql":  # explicit ids did not move the sequences on
             for table in Base.metadata.sorted_tables:
                 pk = list(table.primary_key.columns)
@@ -800,6 +815,13 @@ ROWS = [
     R("GET", "/v2/directory/products/{PB}", "200 200 200 200 200 200", audited=False),
     R("GET", "/v2/directory/products/{PA}", "404 404 404 404 404 404", audited=False),
     R("GET", "/v2/directory/products/{PP}", "404 404 404 404 404 404", "200 200 200 200 200 200", audited=False),
+    # the transparency log reads no token: the same for everyone
+    R("GET", "/v2/log/checkpoint", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/log/entries?start=0&end=1", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/log/proof/inclusion?index=0&size=1", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/log/proof/consistency?old=1&new=1", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/log/frontier?size=1", "200 200 200 200 200 200", audited=False),
+    R("GET", "/v2/log/certifications/{CB}", "200 200 200 200 200 200", audited=False),
 ]
 
 

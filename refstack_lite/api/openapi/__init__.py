@@ -18,6 +18,7 @@ from refstack_lite import __version__
 from refstack_lite.api.bodies import SCHEMAS
 from refstack_lite.api.openapi.builders import ERRORS, JSON, PROBLEM_JSON, page_of, ref, string
 from refstack_lite.api.openapi.directory_schemas import directory_schemas
+from refstack_lite.api.openapi.log_schemas import log_schemas
 from refstack_lite.api.openapi.operations import NONE, declaration, ok, operation, query_param
 from refstack_lite.api.openapi.schemas import (
     certification_schemas,
@@ -115,6 +116,7 @@ def _register_components(spec: APISpec) -> None:
         **submission_schemas(),
         **certification_schemas(),
         **directory_schemas(),
+        **log_schemas(),
     }.items():
         spec.components.schema(name, schema)
     spec.components.header(

@@ -35,6 +35,7 @@ from refstack_lite.models import (
 )
 from refstack_lite.services import audit, submissions, test_names
 from refstack_lite.services.actors import Actor
+from refstack_lite.transparency import log_events
 
 # How far a client's clock may run ahead of the server's before its times are called future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -155,6 +156,9 @@ def store(
     rows = [_verdict_row(row["id"], revision, verdict) for revision, verdict in verdicts]
     if rows:
         connection.execute(_INSERT_VERDICTS, rows)
+    log_events.submission_accepted(
+        session, row, incoming.revision, [(r, v.target, v.eligible) for r, v in verdicts], now
+    )
     audit.record(
         session,
         actor,

@@ -1,0 +1,170 @@
+"""The transparency log in the database: appends, the current tree, entries and proofs.
+
+The tree is kept as the hash of every complete subtree (``merkle.subtrees_completed_by_append``):
+leaves in ``log_entries``, larger ones in ``log_nodes``, about two rows per leaf. An append
+costs one UPDATE of the head, which orders concurrent appends (PostgreSQL locks the row until
+the transaction ends; SQLite holds its write lock), then the inserts and the head's new root
+and frontier, all in the caller's transaction: an entry is in the log exactly when the change
+it records is committed. A proof fetches the few stored hashes it needs in two queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from refstack_lite_client.transparency import log_entries, merkle
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from refstack_lite.models import Base, LogEntry, LogHead, LogNode
+
+HEAD = "log"
+MAX_ENTRIES_PER_READ = 256
+
+_head = Base.metadata.tables["log_head"]
+_GROW = (
+    update(_head).where(_head.c.name == HEAD).values(size=_head.c.size + 1).returning(_head.c.size, _head.c.frontier)
+)
+_SET_TREE = update(_head).where(_head.c.name == HEAD)
+_INSERT_ENTRY = insert(Base.metadata.tables["log_entries"])
+_INSERT_NODES = insert(Base.metadata.tables["log_nodes"])
+
+
+def empty_head() -> dict[str, Any]:
+    """The head of the empty log (what migration 0015 inserts)."""
+    return {"name": HEAD, "size": 0, "root": merkle.EMPTY_ROOT, "frontier": b""}
+
+
+class BeyondTree(ValueError):
+    """A size or index the tree does not have (yet)."""
+
+
+@dataclass(frozen=True)
+class Tree:
+    size: int
+    root: bytes
+
+
+def append(session: Session, kind: str, at: datetime, fields: Mapping[str, Any], subject: str) -> int:
+    """Append one entry in the session's transaction; its index."""
+    data = log_entries.encode_entry(kind, at, fields)
+    leaf = merkle.leaf_hash(data)
+    connection = session.connection()
+    grown = connection.execute(_GROW).one()
+    size: int = grown.size
+    packed: bytes = grown.frontier
+    index = size - 1
+    frontier, completed = merkle.frontier_append(index, _unpack(packed), leaf)
+    connection.execute(
+        _INSERT_ENTRY,
+        {"leaf_index": index, "leaf_hash": leaf, "kind": kind, "subject": subject, "data": data, "appended_at": at},
+    )
+    if len(completed) > 1:
+        connection.execute(
+            _INSERT_NODES,
+            [{"level": level, "position": index >> level, "hash": h} for level, h in enumerate(completed) if level],
+        )
+    connection.execute(_SET_TREE.values(root=merkle.frontier_root(size, frontier), frontier=b"".join(frontier)))
+    return index
+
+
+def tree(session: Session) -> Tree:
+    """The committed tree as this session sees it."""
+    size, root = session.execute(select(LogHead.size, LogHead.root).where(LogHead.name == HEAD)).one()
+    return Tree(size, root)
+
+
+def entries(session: Session, start: int, end: int) -> list[tuple[int, bytes]]:
+    """Leaves ``[start, end)`` as (index, data); ``BeyondTree`` past the tree's end."""
+    _require_size(session, end)
+    if not 0 <= start < end or end - start > MAX_ENTRIES_PER_READ:
+        raise ValueError(f"ask for 1 to {MAX_ENTRIES_PER_READ} entries from a start >= 0, not [{start}, {end})")
+    rows = session.execute(
+        select(LogEntry.leaf_index, LogEntry.data)
+        .where(LogEntry.leaf_index >= start, LogEntry.leaf_index < end)
+        .order_by(LogEntry.leaf_index)
+    )
+    return [(index, data) for index, data in rows]
+
+
+def entries_about(session: Session, subject: str) -> list[tuple[int, bytes]]:
+    """Every entry about ``subject``, in log order."""
+    rows = session.execute(
+        select(LogEntry.leaf_index, LogEntry.data).where(LogEntry.subject == subject).order_by(LogEntry.leaf_index)
+    )
+    return [(index, data) for index, data in rows]
+
+
+def inclusion_proof(session: Session, index: int, size: int) -> list[bytes]:
+    _require_size(session, size)
+    if not 0 <= index < size:
+        raise ValueError(f"leaf index {index} is not in a tree of {size} leaves")
+    return _from_stored(session, lambda subtree: merkle.inclusion_proof_from(index, size, subtree))
+
+
+def consistency_proof(session: Session, old: int, new: int) -> list[bytes]:
+    _require_size(session, new)
+    if not 0 <= old <= new:
+        raise ValueError(f"a tree of {old} leaves cannot be a prefix of one of {new}")
+    return _from_stored(session, lambda subtree: merkle.consistency_proof_from(old, new, subtree))
+
+
+def frontier(session: Session, size: int) -> list[bytes]:
+    """The frontier of the tree of ``size`` leaves (``merkle.frontier_ranges``)."""
+    _require_size(session, size)
+    complete = merkle.frontier_ranges(size)
+    hashes = _stored_hashes(session, complete)
+    return [hashes[r] for r in complete]
+
+
+def root(session: Session, size: int) -> bytes:
+    _require_size(session, size)
+    return _from_stored(session, lambda subtree: [merkle.tree_root(size, subtree)])[0]
+
+
+def _from_stored(session: Session, compute: Callable[[merkle.SubtreeHash], list[bytes]]) -> list[bytes]:
+    """Run ``compute`` on stored hashes: once to learn which complete subtrees it reads, then with
+    them fetched in one go."""
+    wanted: list[tuple[int, int]] = []
+
+    def note(start: int, end: int) -> bytes:
+        wanted.append((start, end))
+        return merkle.EMPTY_ROOT
+
+    compute(merkle.subtree_hash_from_complete(note))
+    hashes = _stored_hashes(session, wanted)
+    return compute(merkle.subtree_hash_from_complete(lambda start, end: hashes[(start, end)]))
+
+
+def _stored_hashes(session: Session, ranges: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    leaves = {start for start, end in ranges if end - start == 1}
+    nodes = {((end - start).bit_length() - 1, start) for start, end in ranges if end - start > 1}
+    found: dict[tuple[int, int], bytes] = {}
+    if leaves:
+        rows = session.execute(select(LogEntry.leaf_index, LogEntry.leaf_hash).where(LogEntry.leaf_index.in_(leaves)))
+        found.update(((index, index + 1), h) for index, h in rows)
+    if nodes:
+        keys = [(level, start >> level) for level, start in nodes]
+        nodes_found = session.execute(
+            select(LogNode.level, LogNode.position, LogNode.hash).where(
+                tuple_(LogNode.level, LogNode.position).in_(keys)
+            )
+        )
+        found.update(((position << level, (position + 1) << level), h) for level, position, h in nodes_found)
+    missing = [r for r in ranges if r not in found]
+    if missing:
+        raise LookupError(f"the log's stored tree lacks the subtrees {missing[:5]}")
+    return found
+
+
+def _require_size(session: Session, size: int) -> None:
+    current = tree(session).size
+    if size > current:
+        raise BeyondTree(f"the log holds {current} entries; a tree of {size} does not exist yet")
+
+
+def _unpack(packed: bytes) -> list[bytes]:
+    return [packed[i : i + merkle.HASH_SIZE] for i in range(0, len(packed), merkle.HASH_SIZE)]
