@@ -1,5 +1,5 @@
 """A transparency log kept in memory and served over real HTTP on 127.0.0.1, as the server's JSON
-API serves one (spec16: /log/checkpoint, /log/entries, /log/proof/*, /log/certifications/<id>).
+API serves one (spec16: /v2/log/checkpoint, /v2/log/entries, /v2/log/proof/*, /v2/log/certifications/<id>).
 
 Its tree is computed with ``merkle`` from the leaves; its checkpoints are signed with a note
 ``Signer``. A test makes it misbehave by changing what it serves: ``log`` swapped for another
@@ -80,27 +80,27 @@ class LogServer:
 
     def answer(self, path: str, query: dict[str, str]) -> tuple[int, str, bytes]:
         log = self.log
-        if path == "/log/checkpoint":
+        if path == "/v2/log/checkpoint":
             note = self.checkpoint_note if self.checkpoint_note is not None else log.checkpoint()
             return 200, "text/plain; charset=utf-8", note.encode("utf-8")
-        if path == "/log/entries":
+        if path == "/v2/log/entries":
             start, end = int(query["start"]), int(query["end"])
             if not 0 <= start < end <= log.size or end - start > 256:
                 return _problem(f"entries {start} to {end} are not in a tree of {log.size}")
             served = self.entries_of()
             return _json({"entries": [{"index": i, "data": b64(served[i])} for i in range(start, end)]})
-        if path == "/log/proof/inclusion":
+        if path == "/v2/log/proof/inclusion":
             index, size = int(query["index"]), int(query["size"])
             if not 0 <= index < size <= log.size:
                 return _problem(f"the tree's size is {log.size}")
             return _json({"index": index, "size": size, "hashes": [b64(h) for h in log.inclusion(index, size)]})
-        if path == "/log/proof/consistency":
+        if path == "/v2/log/proof/consistency":
             old, new = int(query["old"]), int(query["new"])
             if not 0 <= old <= new <= log.size:
                 return _problem(f"the tree's size is {log.size}")
             return _json({"old": old, "new": new, "hashes": [b64(h) for h in log.consistency(old, new)]})
-        if path.startswith("/log/certifications/"):
-            wanted = unquote(path.removeprefix("/log/certifications/"))
+        if path.startswith("/v2/log/certifications/"):
+            wanted = unquote(path.removeprefix("/v2/log/certifications/"))
             found = [
                 {"index": i, "data": b64(data)}
                 for i, data in enumerate(self.entries_of())

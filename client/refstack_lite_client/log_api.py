@@ -1,5 +1,5 @@
-"""The foundation's transparency log over HTTP (spec: GET /log/checkpoint, /log/entries,
-/log/proof/inclusion, /log/proof/consistency, /log/certifications/<id>).
+"""The foundation's transparency log over HTTP (spec: GET /v2/log/checkpoint, /v2/log/entries,
+/v2/log/proof/inclusion, /v2/log/proof/consistency, /v2/log/certifications/<id>).
 
 Nothing the log answers is trusted here; this module only checks that each answer has the shape
 asked for, and raises ``LogAnswerError`` when it does not: a log that answers out of shape is
@@ -35,7 +35,7 @@ class LogApi:
         return self.api.url.rstrip("/")
 
     def checkpoint(self) -> str:
-        return self.api.get_text("log/checkpoint")
+        return self.api.get_text("v2/log/checkpoint")
 
     def entries(self, start: int, end: int) -> Iterator[bytes]:
         """The leaf data of entries ``start`` to ``end - 1`` in order, fetched ``PAGE`` at a time
@@ -43,7 +43,7 @@ class LogApi:
         due = start
         while due < end:
             last = min(due + PAGE, end)
-            path = f"log/entries?start={due}&end={last}"
+            path = f"v2/log/entries?start={due}&end={last}"
             page = _entry_list(self.api.get(path), path)
             if not page:
                 raise LogAnswerError(f"the log served no entries for GET /{path}")
@@ -54,19 +54,19 @@ class LogApi:
                 due += 1
 
     def inclusion(self, index: int, size: int) -> list[bytes]:
-        path = f"log/proof/inclusion?index={index}&size={size}"
+        path = f"v2/log/proof/inclusion?index={index}&size={size}"
         answer = self.api.get(path)
         _expect(answer, path, index=index, size=size)
         return _hashes(answer, path)
 
     def consistency(self, old: int, new: int) -> list[bytes]:
-        path = f"log/proof/consistency?old={old}&new={new}"
+        path = f"v2/log/proof/consistency?old={old}&new={new}"
         answer = self.api.get(path)
         _expect(answer, path, old=old, new=new)
         return _hashes(answer, path)
 
     def certification_entries(self, certification_id: str) -> list[tuple[int, bytes]]:
-        path = f"log/certifications/{quote(certification_id, safe='')}"
+        path = f"v2/log/certifications/{quote(certification_id, safe='')}"
         return _entry_list(self.api.get(path), path)
 
 

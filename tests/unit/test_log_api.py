@@ -28,9 +28,9 @@ def log_api(server: LogServer) -> LogApi:
 
 def test_entries_come_in_order_page_by_page(server: LogServer) -> None:
     assert list(log_api(server).entries(10, 300)) == server.log.leaves[10:300]
-    assert [r for r in server.requests if r.startswith("/log/entries")] == [
-        "/log/entries?start=10&end=266",
-        "/log/entries?start=266&end=300",
+    assert [r for r in server.requests if r.startswith("/v2/log/entries")] == [
+        "/v2/log/entries?start=10&end=266",
+        "/v2/log/entries?start=266&end=300",
     ]
 
 
@@ -38,13 +38,13 @@ def test_a_shorter_page_is_taken_as_far_as_it_goes(server: LogServer) -> None:
     answer = server.answer
 
     def short(path: str, query: dict[str, str]) -> tuple[int, str, bytes]:
-        if path == "/log/entries":
+        if path == "/v2/log/entries":
             query = {**query, "end": str(min(int(query["end"]), int(query["start"]) + 100))}
         return answer(path, query)
 
     server.answer = short  # type: ignore[method-assign]
     assert list(log_api(server).entries(0, 250)) == server.log.leaves[:250]
-    assert "/log/entries?start=200&end=250" in server.requests
+    assert "/v2/log/entries?start=200&end=250" in server.requests
 
 
 def _serving(server: LogServer, body: object, kind: str = "application/json") -> None:
@@ -60,16 +60,20 @@ def _serving(server: LogServer, body: object, kind: str = "application/json") ->
             "served entry 3 where entry 0 was due",
         ),
         ({"entries": []}, lambda log: list(log.entries(0, 5)), "served no entries"),
-        ({"entries": [{"index": 0, "data": "%%"}]}, lambda log: list(log.entries(0, 5)), "entry 0 of GET /log/entries"),
+        (
+            {"entries": [{"index": 0, "data": "%%"}]},
+            lambda log: list(log.entries(0, 5)),
+            "entry 0 of GET /v2/log/entries",
+        ),
         (
             {"entries": [{"data": "e30="}]},
             lambda log: list(log.entries(0, 5)),
-            "entry 0 of GET /log/entries?start=0&end=5 has no index",
+            "entry 0 of GET /v2/log/entries?start=0&end=5 has no index",
         ),
         (
             {"items": []},
             lambda log: log.certification_entries("c/1"),
-            "GET /log/certifications/c%2F1 has no list of entries",
+            "GET /v2/log/certifications/c%2F1 has no list of entries",
         ),
         ({"index": 1, "size": 9, "hashes": []}, lambda log: log.inclusion(1, 8), "is for size 9, not 8"),
         ({"old": 1, "new": 8, "hashes": ["AAAA"]}, lambda log: log.consistency(1, 8), "is 3 bytes, not 32"),

@@ -70,8 +70,8 @@ def test_a_later_run_checks_consistency_and_reads_only_the_new_entries(server: L
         "entries:    4 new entries, each read, hashing to the checkpoint's root: 1 certification.status, 3 submission.accepted"
         in result.stdout
     )
-    assert "/log/proof/consistency?old=6&new=10" in server.requests
-    assert "/log/entries?start=6&end=10" in server.requests
+    assert "/v2/log/proof/consistency?old=6&new=10" in server.requests
+    assert "/v2/log/entries?start=6&end=10" in server.requests
     assert json.loads(state.read_text())["size"] == 10
 
 
@@ -89,8 +89,12 @@ def test_entries_are_fetched_in_pages_of_256(tmp_path: Path) -> None:
     with serving(log) as server:
         result = monitor(server, tmp_path / "state.json")
     assert result.exit_code == 0, result.output
-    pages = [r for r in server.requests if r.startswith("/log/entries")]
-    assert pages == ["/log/entries?start=0&end=256", "/log/entries?start=256&end=512", "/log/entries?start=512&end=600"]
+    pages = [r for r in server.requests if r.startswith("/v2/log/entries")]
+    assert pages == [
+        "/v2/log/entries?start=0&end=256",
+        "/v2/log/entries?start=256&end=512",
+        "/v2/log/entries?start=512&end=600",
+    ]
 
 
 def test_a_pem_key_pins_the_log_too(server: LogServer, tmp_path: Path) -> None:

@@ -440,7 +440,7 @@ def test_online_a_later_revocation_is_reported(tmp_path: Path, live: tuple[Issue
     )
     assert "NOT VALID NOW: the certificate is genuine, but certification cert-1 is revoked since" in result.stderr
     assert "VERIFIED:" not in result.stdout
-    assert any("log/proof/inclusion?index=7&size=8" in r for r in server.requests)
+    assert any("/v2/log/proof/inclusion?index=7&size=8" in r for r in server.requests)
 
 
 def _fork_of(issued: Issued, size: int) -> MemoryLog:
