@@ -156,16 +156,32 @@ class Api:
         ``repeatable``: retry this request like an idempotent one although its method is not
         (a POST the server recognises when repeated). ``kwargs`` go to ``requests``.
         """
+        return self._answer(self._send(method, path, self._repeatable if repeatable else self._session, **kwargs))
+
+    def get_text(self, path: str) -> str:
+        """GET an answer that is text, not JSON (a signed note); raises ApiError/Unreachable."""
+        response = self._send("GET", path, self._session, headers={"Accept": "text/plain, application/problem+json"})
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if response.ok and kind == "text/plain":
+            response.encoding = "utf-8"
+            return response.text
+        if response.ok:
+            raise ApiError(
+                response.status_code,
+                "Unexpected answer",
+                f"the server sent {kind or 'no content type'}, not text/plain, for {response.url}",
+            )
+        raise self._error(response, _json_or_none(response))
+
+    def _send(self, method: str, path: str, session: requests.Session, **kwargs: Any) -> requests.Response:
         url = path if path.startswith(("http://", "https://")) else self.url + path.lstrip("/")
-        session = self._repeatable if repeatable else self._session
         self._failures[0] = 0
         try:
-            response = session.request(method, url, timeout=self.timeout, **kwargs)
+            return session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as err:
             # from None: the exception's request object carries the Authorization header
             message = self._scrub(f"cannot reach {self.url.rstrip('/')}: {_reason(err)}")
             raise Unreachable(message, attempts=max(self._failures[0], 1)) from None
-        return self._answer(response)
 
     def _answer(self, response: requests.Response) -> Any:
         if response.status_code == 204:

@@ -29,6 +29,7 @@ from refstack_lite_client.cli_state import State
 from refstack_lite_client.config import ConfigError, config_dir
 from refstack_lite_client.import_command import import_command
 from refstack_lite_client.junit_results import CorruptReport
+from refstack_lite_client.log_commands import log_group
 from refstack_lite_client.product_commands import products_group, versions_group
 from refstack_lite_client.required_tests import RequiredTestsError
 from refstack_lite_client.review_commands import review_group
@@ -40,6 +41,7 @@ from refstack_lite_client.submit_command import submissions_group, submit_comman
 from refstack_lite_client.subunit_results import CorruptStream
 from refstack_lite_client.tests_command import tests_command
 from refstack_lite_client.vendor_commands import vendors_group
+from refstack_lite_client.verify_certification_command import verify_certification_command
 from refstack_lite_client.verify_command import verify_command
 
 DEFAULT_KEY_NAME = "signing_key"
@@ -413,6 +415,8 @@ def challenge(state: State, vendor_id: str | None, output: Path | None) -> None:
 
 
 main.add_command(verify_command)
+main.add_command(verify_certification_command)
+main.add_command(log_group)
 main.add_command(sign_command)
 main.add_command(submit_command)
 main.add_command(submissions_group)
