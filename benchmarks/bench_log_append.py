@@ -43,7 +43,7 @@ from refstack_lite.db import make_engine
 from refstack_lite.transparency import log_store
 
 sys.path.insert(0, str(Path(__file__).parent))
-from intake_kit import fresh_database, postgres_cpu  # noqa: E402
+from intake_kit import fresh_database, postgres_cpu
 
 ENTRY: dict[str, Any] = {
     "submission": "6f1c2d9e-0b7a-4c3e-9d55-0c8f1e2a3b4c",
