@@ -557,6 +557,8 @@ REWRITES = [
     ("UPDATE log_head SET size = size - 1", "log_head only grows"),
     ("UPDATE log_head SET size = 0, root = :forged, frontier = :forged", "log_head only grows"),
     ("UPDATE log_head SET name = 'other'", "log_head only grows"),
+    ("UPDATE log_head SET root = :forged", "log_head only grows"),
+    ("UPDATE log_head SET frontier = :forged", "log_head only grows"),
 ]
 
 
