@@ -26,6 +26,7 @@ runs. Run it on an idle machine.
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import tempfile
@@ -34,12 +35,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from refstack_lite_client.transparency import merkle
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from refstack_lite import migrate
 from refstack_lite.db import make_engine
+from refstack_lite.models import LogEntry
 from refstack_lite.transparency import log_store
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -121,10 +124,44 @@ def bench(url: str, args: argparse.Namespace) -> list[dict[str, float]]:
             | {f"floor_{k}": v for k, v in floor.items()}
             | {"call_us": call_us}
         )
-    size = log_store.tree(factory()).size
-    print(f"# {engine.dialect.name}: the log holds {size:,} entries after the runs", flush=True)
+    with factory() as session:
+        proofs(session, args.proofs)
     engine.dispose()
     return rows
+
+
+def proofs(session: Session, count: int) -> None:
+    """Inclusion and consistency proofs of the stored tree at its size: hashes, bytes, time to
+    build from the database (two queries each) and to verify."""
+    tree = log_store.tree(session)
+    rng = random.Random(16)  # noqa: S311 - which entries to prove, not a secret
+    figures: dict[str, list[float]] = {k: [] for k in ("inc_n", "inc_build", "inc_verify", "con_n", "con_build")}
+    for _ in range(count):
+        index = rng.randrange(tree.size)
+        began = time.perf_counter()
+        proof = log_store.inclusion_proof(session, index, tree.size)
+        figures["inc_build"].append(time.perf_counter() - began)
+        leaf = session.scalar(select(LogEntry.leaf_hash).where(LogEntry.leaf_index == index))
+        assert leaf is not None
+        began = time.perf_counter()
+        merkle.verify_inclusion(leaf, index, tree.size, proof, tree.root)
+        figures["inc_verify"].append(time.perf_counter() - began)
+        figures["inc_n"].append(len(proof))
+        old = rng.randrange(1, tree.size)
+        began = time.perf_counter()
+        consistency = log_store.consistency_proof(session, old, tree.size)
+        figures["con_build"].append(time.perf_counter() - began)
+        figures["con_n"].append(len(consistency))
+    size = tree.size
+    print(f"\nproofs in the stored tree of {size:,} entries ({count} random ones of each kind):")
+    for kind, n, build in (("inclusion", "inc_n", "inc_build"), ("consistency", "con_n", "con_build")):
+        hashes = figures[n]
+        print(
+            f"- {kind}: {min(hashes):.0f} to {max(hashes):.0f} hashes (median {statistics.median(hashes):.0f}, "
+            f"at most {max(hashes) * 32:.0f} bytes), built from the database in "
+            f"{statistics.median(figures[build]) * 1e3:.2f} ms (median)"
+        )
+    print(f"- inclusion verified in {statistics.median(figures['inc_verify']) * 1e6:.0f} us (median)")
 
 
 def report(name: str, rows: list[dict[str, float]]) -> None:
@@ -148,6 +185,7 @@ def main() -> None:
     parser.add_argument("--appends", type=int, default=2_000, help="transactions per phase and run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--preseed", type=int, default=100_000, help="entries in the log before measuring")
+    parser.add_argument("--proofs", type=int, default=500, help="random proofs of each kind at the end")
     parser.add_argument("--postgres-url", help="also measure this PostgreSQL database (everything in it is lost)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

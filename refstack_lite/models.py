@@ -580,7 +580,8 @@ class LogHead(Base):
     """The transparency log's current tree: its size, root and frontier (the hashes of the
     complete subtrees it splits into, ``merkle.frontier_ranges``, concatenated), one row. Every
     append updates it first, so the row lock (PostgreSQL) or the write lock (SQLite) orders
-    appends: one tree, no gaps. Triggers refuse a DELETE and any change of ``size`` but + 1."""
+    appends: one tree, no gaps. Triggers refuse a DELETE and every UPDATE but one that grows
+    ``size`` by exactly one (an append), so the root changes only with the tree."""
 
     __tablename__ = "log_head"
 

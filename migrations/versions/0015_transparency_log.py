@@ -97,11 +97,12 @@ def _refuse(table: str, events: tuple[str, ...], message: str) -> None:
 
 
 def _head_grows_by_one() -> None:
-    """An append raises the size by one, then writes the new root and frontier at that size."""
+    """An append raises the size by one and writes the new root and frontier in the same UPDATE:
+    no other change of the head passes."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE FUNCTION log_head_grows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF NEW.size <> OLD.size AND NEW.size <> OLD.size + 1 OR NEW.name <> OLD.name "
+            "IF NEW.size <> OLD.size + 1 OR NEW.name <> OLD.name "
             f"THEN RAISE EXCEPTION '{HEAD_RULE}'; END IF; RETURN NEW; END $$"
         )
         op.execute(
@@ -110,7 +111,7 @@ def _head_grows_by_one() -> None:
         return
     op.execute(
         "CREATE TRIGGER log_head_grows BEFORE UPDATE ON log_head "
-        "WHEN NEW.size <> OLD.size AND NEW.size <> OLD.size + 1 OR NEW.name <> OLD.name "
+        "WHEN NEW.size <> OLD.size + 1 OR NEW.name <> OLD.name "
         f"BEGIN SELECT RAISE(ABORT, '{HEAD_RULE}'); END"
     )
 

@@ -1,11 +1,15 @@
 """The transparency log in the database: appends, the current tree, entries and proofs.
 
 The tree is kept as the hash of every complete subtree (``merkle.subtrees_completed_by_append``):
-leaves in ``log_entries``, larger ones in ``log_nodes``, about two rows per leaf. An append
-costs one UPDATE of the head, which orders concurrent appends (PostgreSQL locks the row until
-the transaction ends; SQLite holds its write lock), then the inserts and the head's new root
-and frontier, all in the caller's transaction: an entry is in the log exactly when the change
-it records is committed. A proof fetches the few stored hashes it needs in two queries.
+leaves in ``log_entries``, larger ones in ``log_nodes``, about two rows per leaf. An append reads
+the head (size and frontier), computes the new root and frontier, and writes them with one
+UPDATE conditional on the size it read, then inserts the leaf and the subtrees it completes, all
+in the caller's transaction: an entry is in the log exactly when the change it records is
+committed. The UPDATE orders concurrent appends: PostgreSQL locks the row until the transaction
+ends, and a second appender that read the same size then updates nothing and reads again;
+SQLite holds its write lock. The head's trigger lets its size grow by exactly one, so its root
+and frontier change only with an append. A proof fetches the few stored hashes it needs in two
+queries.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from refstack_lite_client.transparency import log_entries, merkle
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from refstack_lite.models import Base, LogEntry, LogHead, LogNode
@@ -25,10 +29,12 @@ HEAD = "log"
 MAX_ENTRIES_PER_READ = 256
 
 _head = Base.metadata.tables["log_head"]
+_READ_HEAD = select(_head.c.size, _head.c.frontier).where(_head.c.name == HEAD)
 _GROW = (
-    update(_head).where(_head.c.name == HEAD).values(size=_head.c.size + 1).returning(_head.c.size, _head.c.frontier)
+    update(_head)
+    .where(_head.c.name == HEAD, _head.c.size == bindparam("old_size"))
+    .values(size=bindparam("new_size"), root=bindparam("new_root"), frontier=bindparam("new_frontier"))
 )
-_SET_TREE = update(_head).where(_head.c.name == HEAD)
 _INSERT_ENTRY = insert(Base.metadata.tables["log_entries"])
 _INSERT_NODES = insert(Base.metadata.tables["log_nodes"])
 
@@ -53,11 +59,21 @@ def append(session: Session, kind: str, at: datetime, fields: Mapping[str, Any],
     data = log_entries.encode_entry(kind, at, fields)
     leaf = merkle.leaf_hash(data)
     connection = session.connection()
-    grown = connection.execute(_GROW).one()
-    size: int = grown.size
-    packed: bytes = grown.frontier
-    index = size - 1
-    frontier, completed = merkle.frontier_append(index, _unpack(packed), leaf)
+    while True:
+        head = connection.execute(_READ_HEAD).one()
+        index: int = head.size
+        frontier, completed = merkle.frontier_append(index, _unpack(head.frontier), leaf)
+        grown = connection.execute(
+            _GROW,
+            {
+                "old_size": index,
+                "new_size": index + 1,
+                "new_root": merkle.frontier_root(index + 1, frontier),
+                "new_frontier": b"".join(frontier),
+            },
+        )
+        if grown.rowcount == 1:
+            break
     connection.execute(
         _INSERT_ENTRY,
         {"leaf_index": index, "leaf_hash": leaf, "kind": kind, "subject": subject, "data": data, "appended_at": at},
@@ -67,7 +83,6 @@ def append(session: Session, kind: str, at: datetime, fields: Mapping[str, Any],
             _INSERT_NODES,
             [{"level": level, "position": index >> level, "hash": h} for level, h in enumerate(completed) if level],
         )
-    connection.execute(_SET_TREE.values(root=merkle.frontier_root(size, frontier), frontier=b"".join(frontier)))
     return index
 
 

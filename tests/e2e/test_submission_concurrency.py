@@ -5,7 +5,8 @@ sent at once are stored once, and the other nineteen are told which submission h
 twenty different bundles carrying one challenge, one is stored and the others are told the
 challenge was used. A duplicate is one per owner: twenty copies of one RefStack upload sent at
 once unsigned and twenty signed by the vendor are stored once each, one for the anonymous pool
-and one for the vendor.
+and one for the vendor. Each stored submission is one leaf of the transparency log, and the
+log the four processes appended to is one tree.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from refstack_lite.db import engine_of
 from refstack_lite.models import AuditEvent, Submission, SubmissionChallenge, SubmissionVerdict
 from tests.e2e.live_intake import REQUEST_TIMEOUT, Server, dispose, prepared_vendor, running_server
 from tests.e2e.processes import own_postgres_database
+from tests.functional.log_helpers import assert_one_tree
 
 pytestmark = pytest.mark.slow
 
@@ -109,6 +111,9 @@ def test_concurrent_bundles_are_each_stored_once(database_url: str, tmp_path: Pa
         assert sorted(challenges) == sorted(used)
         assert sorted(verdicts) == sorted((sid, target) for sid in stored for target in TARGETS)
         assert received == STORED
+        # the transparency log: one entry per stored submission, appended by four processes to one tree
+        accepted = [e.subject for e in assert_one_tree(engine_of(app)) if e.kind == "submission.accepted"]
+        assert sorted(accepted) == sorted(stored)
     finally:
         dispose(app)
 
@@ -155,5 +160,7 @@ def test_concurrent_copies_of_an_upload_are_stored_once_per_owner(database_url: 
         with engine_of(app).connect() as conn:
             rows = conn.execute(select(Submission.id, Submission.vendor_id)).all()
         assert sorted(rows, key=str) == sorted([(public, None), (private, vendor.id)], key=str)
+        accepted = [e.subject for e in assert_one_tree(engine_of(app)) if e.kind == "submission.accepted"]
+        assert sorted(accepted) == sorted([public, private])
     finally:
         dispose(app)
