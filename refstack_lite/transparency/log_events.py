@@ -1,6 +1,6 @@
 """What each event puts in the log: the entry of an accepted submission, a key's registration,
-retirement or revocation, a guideline revision and a certification's change of status. Each is
-appended in the transaction of the change it records."""
+retirement or revocation, a guideline revision, a certification's issue and each change of its
+status. Each is appended in the transaction of the change it records."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from refstack_lite_client.transparency import log_entries
+from refstack_lite_client.transparency.certificate import Certificate
 from sqlalchemy.orm import Session
 
 from refstack_lite.certification import states
@@ -80,3 +81,23 @@ def certification_status(
         "reasons": list(now.reasons),
     }
     return log_store.append(session, log_entries.CERTIFICATION_STATUS, at, fields, certification_id)
+
+
+def certification_issued(session: Session, certificate: Certificate, statement_digest: str, at: datetime) -> int:
+    """``certificate`` is what the statement whose digest is ``statement_digest`` states."""
+    c = certificate
+    fields = {
+        "certification": c.certification_id,
+        "vendor": c.vendor_id,
+        "product_version": c.product_version_id,
+        "program": c.program,
+        "target": c.target,
+        "guideline": c.guideline,
+        "guideline_digest": c.guideline_digest,
+        "submission": c.submission_id,
+        "envelope_digest": c.envelope_digest,
+        "signer": c.signer_fingerprint,
+        "reviewer_role": c.reviewer_role,
+        "statement_digest": statement_digest,
+    }
+    return log_store.append(session, log_entries.CERTIFICATION_ISSUED, at, fields, c.certification_id)
