@@ -113,7 +113,7 @@ def certificate_of(
         product_name="Acme Cloud",
         product_version_id="pv-1",
         product_version="2026.1",
-        cpid="cloud-1",
+        cpid_digest=hashlib.sha256(b"cloud-1").hexdigest(),
         submission_id="submission-1",
         source=source,
         envelope_digest="sha256:" + hashlib.sha256(submitted).hexdigest(),

@@ -117,8 +117,7 @@ def get_certification(certification_id: str) -> Response:
     description="Check it offline with `refstack-lite-client verify-certification certification-<id>.json "
     "--foundation-key '<vkey>'` (the vkey at /.well-known/refstack-lite/foundation-keys). Anyone may read the "
     "certificate of a public certification; a vendor's members and the foundation read their own too. A "
-    "certificate naming the product version's cloud id (cpid) is for the vendor's members and the foundation "
-    "only. Not found (certificate-missing) for a certification approved before certificates existed. The "
+    "certificate states a cloud id (cpid) only by its SHA-256. Not found (certificate-missing) for a certification approved before certificates existed. The "
     "proof and checkpoint are of the tree as it is now, so the file changes as the log grows.",
 )
 def get_certificate(certification_id: str) -> Response:

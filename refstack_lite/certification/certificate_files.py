@@ -2,14 +2,12 @@
 foundation key (Ed25519 is deterministic: the same key gives the same envelope), with its log
 entry, the inclusion proof and the signed checkpoint of one tree, read once.
 
-Who may read it: whoever may see the certification (``records.get``), except that a statement
-naming the product version's cloud id (cpid) is for the vendor's members and the foundation only,
-as cpids are everywhere else; the signed bytes cannot be changed to hide it.
+Who may read it: whoever may see the certification (``records.get``). A statement never names the
+product version's cloud id (cpid), which stays private, only its SHA-256.
 """
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import dataclass
 
@@ -21,7 +19,7 @@ from sqlalchemy.orm import Session
 from refstack_lite.certification import records
 from refstack_lite.errors import NotFound
 from refstack_lite.models import Certificate, CertificationRecord
-from refstack_lite.services.actors import Actor, can_see_internals
+from refstack_lite.services.actors import Actor
 from refstack_lite.transparency import checkpoints, log_store
 
 
@@ -42,11 +40,6 @@ def verify_command(certification_id: str, vkey: str) -> str:
     )
 
 
-def stated_cpid(statement: bytes) -> str | None:
-    cpid: str | None = json.loads(statement)["predicate"]["certification"]["productVersion"]["cpid"]
-    return cpid
-
-
 @dataclass(frozen=True)
 class Readable:
     record: CertificationRecord
@@ -56,8 +49,7 @@ class Readable:
 
 def readable(session: Session, actor: Actor, certification_id: str) -> Readable:
     """The certificate the actor may read; raises ``NotFound`` for a certification the actor may
-    not see, one approved before certificates existed (``certificate-missing``) and one naming a
-    cpid the actor may not see (``certificate-names-cpid``)."""
+    not see and one approved before certificates existed (``certificate-missing``)."""
     record = records.get(session, actor, certification_id)
     row = session.get(Certificate, record.id)
     if row is None:
@@ -65,15 +57,8 @@ def readable(session: Session, actor: Actor, certification_id: str) -> Readable:
             f"certification {record.id} has no certificate: it was approved before certificates existed",
             slug="certificate-missing",
         )
-    cpid = stated_cpid(row.statement)
-    if cpid is not None and not can_see_internals(session, actor, record.vendor_id):
-        raise NotFound(
-            f"the certificate of certification {record.id} names its product version's cloud id (cpid), which "
-            "only the vendor's members and the foundation see: ask the vendor for it",
-            slug="certificate-names-cpid",
-        )
     product = record.product_version.product
-    return Readable(record, row, cpid is None and product.public and product.vendor.status == "official")
+    return Readable(record, row, product.public and product.vendor.status == "official")
 
 
 def served(session: Session, actor: Actor, certification_id: str, signer: Signer) -> Served:

@@ -8,6 +8,7 @@ role. The DSSE signature is made when the certificate is served (``certificate_f
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,7 +67,7 @@ def stated(record: CertificationRecord, target: str, reviewer_role: str, issuer:
         product_name=product.name,
         product_version_id=version.id,
         product_version=version.version,
-        cpid=version.cpid,
+        cpid_digest=None if version.cpid is None else hashlib.sha256(version.cpid.encode()).hexdigest(),
         submission_id=submission.id,
         source=submission.source,
         envelope_digest=submission.envelope_digest,

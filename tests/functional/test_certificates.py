@@ -103,7 +103,11 @@ def test_approving_issues_a_certificate_stating_the_certification(app: Flask, cl
     assert (stated.guideline, "sha256:" + stated.guideline_digest) == ("2020.06", world.digests["2020.06"])
     assert (stated.vendor_id, stated.vendor_name) == (world.vendor.id, "Acme")
     assert (stated.product_id, stated.product_name) == (world.vendor.product_id, "Acme Cloud")
-    assert (stated.product_version_id, stated.product_version, stated.cpid) == (world.vendor.version_id, "2026.1", None)
+    assert (stated.product_version_id, stated.product_version, stated.cpid_digest) == (
+        world.vendor.version_id,
+        "2026.1",
+        None,
+    )
     assert (stated.submission_id, stated.source, stated.signature) == (submission, "v2", None)
     assert stated.envelope_digest == envelope_digest == record["submission"]["digest"]
     assert stated.signer_fingerprint == registered[0]["fingerprint"] == record["signer_fingerprint"]
@@ -163,7 +167,8 @@ def test_the_proof_and_the_checkpoint_are_of_the_tree_as_it_is_now(app: Flask, c
 
 
 def test_a_refstack_upload_states_its_signature(app: Flask, client: FlaskClient) -> None:
-    """A v1 upload's X-Signature is in the statement; its cloud id keeps the certificate from the public."""
+    """A v1 upload's X-Signature is in the statement; its cloud id only by its SHA-256, so the
+    certificate of a public certification is public all the same."""
     world = public_world(app, client)
     token = bearer(world.vendor.token)
     version = f"/v2/products/{world.vendor.product_id}/versions"
@@ -177,17 +182,15 @@ def test_a_refstack_upload_states_its_signature(app: Flask, client: FlaskClient)
 
     response = client.get(certificate_url(certification_id), headers=token)
     stated = certificate.open_certificate(fetched(response).envelope, [well_known_key(client)])
-    assert response.headers["Cache-Control"] == "private, no-store"
-    assert (stated.source, stated.signature, stated.cpid) == ("v1", headers["X-Signature"], "cloud-1")
+    cloud_digest = hashlib.sha256(b"cloud-1").hexdigest()
+    assert (stated.source, stated.signature, stated.cpid_digest) == ("v1", headers["X-Signature"], cloud_digest)
     assert stated.reviewer_role == "admin"
-    assert fetched(client.get(certificate_url(certification_id), headers=bearer(world.reviewer))).envelope
     outsider = make_user(app, "olga")
     for who in ({}, bearer(outsider)):
-        problem = refused(
-            app, client, "GET", certificate_url(certification_id), 404, "certificate-names-cpid", headers=who
-        )
-        assert "cloud id (cpid)" in problem["detail"]
-    assert ok(client.get(f"/v2/certifications/{certification_id}"))["id"] == certification_id  # itself is public
+        anyone = client.get(certificate_url(certification_id), headers=who)
+        assert anyone.status_code == 200
+        assert b"cloud-1" not in anyone.get_data()
+        assert b"cloud-1" not in base64.b64decode(fetched(anyone).envelope["payload"])
 
 
 def test_a_private_certification_is_not_found_and_nothing_changes(app: Flask, client: FlaskClient) -> None:
@@ -272,14 +275,18 @@ def test_the_pages_link_the_certificate_and_the_command_that_checks_it(app: Flas
     assert download.headers["Content-Disposition"] == f'attachment; filename="certification-{certification_id}.json"'
 
 
-def test_a_cpid_withheld_certificate_is_explained_on_the_public_page(app: Flask, client: FlaskClient) -> None:
+def test_a_cloud_id_is_stated_by_its_digest_only(app: Flask, client: FlaskClient) -> None:
     world = public_world(app, client)
     version = f"/v2/products/{world.vendor.product_id}/versions/{world.vendor.version_id}"
     ok(client.patch(version, json={"cpid": "cloud-7"}, headers=bearer(world.vendor.token)))
     certification_id = world.certify("2020.06")
     page = client.get(f"/certifications/{certification_id}")
-    assert "names its product version's cloud id (cpid)" in text_of(page)
     assert "cloud-7" not in page.get_data(as_text=True)
+    assert "certificate-withheld" not in page.get_data(as_text=True)
+    response = client.get(certificate_url(certification_id))
+    stated = certificate.open_certificate(fetched(response).envelope, [well_known_key(client)])
+    assert stated.cpid_digest == hashlib.sha256(b"cloud-7").hexdigest()
+    assert b"cloud-7" not in base64.b64decode(fetched(response).envelope["payload"])
 
 
 @pytest.mark.parametrize(
