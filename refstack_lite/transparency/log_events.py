@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from refstack_lite_client.transparency import log_entries
-from refstack_lite_client.transparency.certificate import Certificate
+from refstack_lite_client.transparency.certificate import Certificate, issued_entry_fields
 from sqlalchemy.orm import Session
 
 from refstack_lite.certification import states
@@ -85,19 +85,5 @@ def certification_status(
 
 def certification_issued(session: Session, certificate: Certificate, statement_digest: str, at: datetime) -> int:
     """``certificate`` is what the statement whose digest is ``statement_digest`` states."""
-    c = certificate
-    fields = {
-        "certification": c.certification_id,
-        "vendor": c.vendor_id,
-        "product_version": c.product_version_id,
-        "program": c.program,
-        "target": c.target,
-        "guideline": c.guideline,
-        "guideline_digest": c.guideline_digest,
-        "submission": c.submission_id,
-        "envelope_digest": c.envelope_digest,
-        "signer": c.signer_fingerprint,
-        "reviewer_role": c.reviewer_role,
-        "statement_digest": statement_digest,
-    }
-    return log_store.append(session, log_entries.CERTIFICATION_ISSUED, at, fields, c.certification_id)
+    fields = issued_entry_fields(certificate, statement_digest)
+    return log_store.append(session, log_entries.CERTIFICATION_ISSUED, at, fields, certificate.certification_id)

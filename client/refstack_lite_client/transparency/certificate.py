@@ -328,3 +328,23 @@ def _b64(text: str, where: str) -> bytes:
     if base64.b64encode(data).decode("ascii") != text:
         raise MalformedEnvelope(f"the certificate's envelope {where} is not canonical base64")
     return data
+
+
+def issued_entry_fields(certificate: Certificate, digest: str) -> dict[str, Any]:
+    """The fields of the log's ``certification.issued`` entry for a certificate whose statement
+    has the digest ``digest`` (``statement_digest``): what the log records of it."""
+    c = certificate
+    return {
+        "certification": c.certification_id,
+        "vendor": c.vendor_id,
+        "product_version": c.product_version_id,
+        "program": c.program,
+        "target": c.target,
+        "guideline": c.guideline,
+        "guideline_digest": c.guideline_digest,
+        "submission": c.submission_id,
+        "envelope_digest": c.envelope_digest,
+        "signer": c.signer_fingerprint,
+        "reviewer_role": c.reviewer_role,
+        "statement_digest": digest,
+    }
