@@ -97,7 +97,7 @@ def candidates(session: Any, vendor_ids: Sequence[str]) -> dict[tuple[str, str],
 
 
 class Certifier:
-    def __init__(self, session: Any, admin: Any, window: int, now: datetime) -> None:
+    def __init__(self, session: Any, admin: Any, issuer: Any, now: datetime) -> None:
         from refstack_lite import guideline_registry as registry
         from refstack_lite.certification import catalog
         from refstack_lite.services import accounts
@@ -108,7 +108,8 @@ class Certifier:
             session, Actor(None, label="console:seed"), "seed-reviewer", "seed-reviewer@example.org", "reviewer", now
         )
         self.member, self.reviewer = Actor(admin), Actor(reviewer)
-        self.programs = {p.id: p for p in catalog.programs(session, window)}
+        self.issuer = issuer
+        self.programs = {p.id: p for p in catalog.programs(session, issuer.window)}
         self.expired_revision = registry.current_revision(session, EXPIRED_GUIDELINE)
 
     def times(self, received: datetime) -> tuple[datetime, datetime]:
@@ -123,7 +124,7 @@ class Certifier:
         else:
             ask = requests.Ask(candidate.version_id, PROGRAM, candidate.submission_id)
             request = requests.create(self.session, self.member, ask, self.programs, asked)
-        record = requests.approve(self.session, self.reviewer, request, None, decided)
+        record = requests.approve(self.session, self.reviewer, request, None, decided, self.issuer)
         if kind == "revoked":
             revoked = min(decided + timedelta(days=30), self.now)
             records.revoke(self.session, self.reviewer, record, REVOCATION_REASON, revoked, self.programs)
@@ -197,7 +198,7 @@ class Certifier:
 
 
 def seed(
-    session: Any, admin: Any, kits: Sequence[Any], dataset: Dataset, window: int, batch: int, now: datetime
+    session: Any, admin: Any, kits: Sequence[Any], dataset: Dataset, issuer: Any, batch: int, now: datetime
 ) -> Counter[str]:
     """Make ``dataset.certifications`` certifications of the official vendors' uploads; how many
     of each kind (suspended counted apart from active)."""
@@ -224,7 +225,7 @@ def seed(
         for kind in kinds:
             suspended = kind == "active" and compromised(k)
             plan.append((next(taken["v1" if kind == "expired" else "v2"]), "suspended" if suspended else kind))
-    certifier = Certifier(session, admin, window, now)
+    certifier = Certifier(session, admin, issuer, now)
     made: Counter[str] = Counter()
     for n, (candidate, kind) in enumerate(plan, 1):
         certifier.certify(candidate, "active" if kind == "suspended" else kind)

@@ -475,6 +475,7 @@ def seed(url: str, interop: Path, count: int, dataset: Dataset, batch: int) -> S
 def _seed(app: Any, session: Any, interop: Path, count: int, dataset: Dataset, batch: int) -> Seeded:
     from sqlalchemy import func, select
 
+    from refstack_lite import certificate_issuer
     from refstack_lite.models import Submission
 
     settings = app.config["SETTINGS"]
@@ -502,7 +503,8 @@ def _seed(app: Any, session: Any, interop: Path, count: int, dataset: Dataset, b
         print(file=sys.stderr)
         stored_s = time.monotonic() - t0
         t0 = time.monotonic()
-        made = seed_certifications.seed(session, admin, kits, dataset, settings.accepted_guidelines, batch, now)
+        issuer = certificate_issuer.of(app)
+        made = seed_certifications.seed(session, admin, kits, dataset, issuer, batch, now)
         print(file=sys.stderr)
         return Seeded(stored_s, [kit.ed25519 for kit in kits], made, time.monotonic() - t0)
 

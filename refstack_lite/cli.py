@@ -18,8 +18,8 @@ from refstack_lite_client.transparency.note import MalformedKey, check_key_name
 from rq import Worker
 from sqlalchemy import Engine
 
+from refstack_lite import certificate_issuer, foundation_key, foundation_key_settings, jobs, migrate
 from refstack_lite import demo as demo_data
-from refstack_lite import foundation_key, foundation_key_settings, jobs, migrate
 from refstack_lite import guideline_registry as registry
 from refstack_lite.app import create_app
 from refstack_lite.certification import status_changes
@@ -364,7 +364,7 @@ def demo(host: str, port: int, no_serve: bool, reset: bool) -> None:
             issued = demo_data.seed_identities(session, now)
             demo_data.seed_submissions(session, now)
             window = app.config["SETTINGS"].accepted_guidelines
-            demo_data.seed_certifications(session, now, window)
+            demo_data.seed_certifications(session, now, certificate_issuer.of(app))
             session.commit()
             made = demo_data.made(session, window)
         base = _base_url(host, port)

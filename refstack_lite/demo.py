@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from refstack_lite import guideline_registry
-from refstack_lite.certification import catalog, records, requests, status_changes
+from refstack_lite.certification import catalog, certificates, records, requests, status_changes
 from refstack_lite.guideline_sources import Document
 from refstack_lite.models import (
     CertificationRecord,
@@ -111,7 +111,7 @@ def seed_submissions(session: Session, now: datetime) -> None:
         v2_bundle.receive(session, actor, envelope, policy, results.finished_at + timedelta(minutes=5))
 
 
-def seed_certifications(session: Session, now: datetime, window: int) -> None:
+def seed_certifications(session: Session, now: datetime, issuer: certificates.Issuer) -> None:
     """The widgets program's certifications, made once: the vendor asks with its eligible runs
     and the demo reviewer approves two; then a newer guideline arrives, which expires the one
     resting on the oldest guideline at once; the last request waits for review."""
@@ -131,15 +131,15 @@ def seed_certifications(session: Session, now: datetime, window: int) -> None:
     ]
     if len(eligible) != 3 or eligible[0].product_version_id is None:
         return
-    programs = {p.id: p for p in catalog.programs(session, window)}
+    programs = {p.id: p for p in catalog.programs(session, issuer.window)}
     as_vendor, as_reviewer = Actor(admin), Actor(reviewer)
     for n, submission in enumerate(eligible):
         at = now - timedelta(minutes=3 - n)  # one after the other, before the newer guideline
         ask = requests.Ask(eligible[0].product_version_id, DEMO_PROGRAM, submission.id, None)
         request = requests.create(session, as_vendor, ask, programs, at)
         if n < 2:
-            requests.approve(session, as_reviewer, request, "the demo reviewer approves", at)
-    with status_changes.recorded(session, CONSOLE, window, now):
+            requests.approve(session, as_reviewer, request, "the demo reviewer approves", at, issuer)
+    with status_changes.recorded(session, CONSOLE, issuer.window, now):
         guideline_registry.import_documents(session, guideline_documents("demo_later"), now)
 
 

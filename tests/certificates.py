@@ -22,6 +22,7 @@ from refstack_lite_client.transparency import log_entries
 from refstack_lite_client.transparency.certificate import (
     Certificate,
     build_statement,
+    issued_entry_fields,
     sign_certificate,
     statement_digest,
 )
@@ -113,7 +114,7 @@ def certificate_of(
         product_name="Acme Cloud",
         product_version_id="pv-1",
         product_version="2026.1",
-        cpid="cloud-1",
+        cpid_digest=hashlib.sha256(b"cloud-1").hexdigest(),
         submission_id="submission-1",
         source=source,
         envelope_digest="sha256:" + hashlib.sha256(submitted).hexdigest(),
@@ -130,22 +131,8 @@ def certificate_of(
 
 
 def issued_entry(certificate: Certificate, statement: bytes, **changes: Any) -> bytes:
-    c = certificate
-    fields = {
-        "certification": c.certification_id,
-        "vendor": c.vendor_id,
-        "product_version": c.product_version_id,
-        "program": c.program,
-        "target": c.target,
-        "guideline": c.guideline,
-        "guideline_digest": c.guideline_digest,
-        "submission": c.submission_id,
-        "envelope_digest": c.envelope_digest,
-        "signer": c.signer_fingerprint,
-        "reviewer_role": c.reviewer_role,
-        "statement_digest": statement_digest(statement),
-    }
-    return log_entries.encode_entry(log_entries.CERTIFICATION_ISSUED, c.decided_at, {**fields, **changes})
+    fields = issued_entry_fields(certificate, statement_digest(statement))
+    return log_entries.encode_entry(log_entries.CERTIFICATION_ISSUED, certificate.decided_at, {**fields, **changes})
 
 
 def submission_entry(number: int) -> bytes:

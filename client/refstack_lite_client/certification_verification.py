@@ -25,6 +25,7 @@ from refstack_lite_client.transparency import log_entries, merkle
 from refstack_lite_client.transparency.certificate import (
     Certificate,
     CertificateError,
+    issued_entry_fields,
     open_certificate,
     payload_of,
     statement_digest,
@@ -118,22 +119,8 @@ def _entry(file: CertificateFile, certificate: Certificate) -> log_entries.Entry
         raise NotVerified(f"the log entry {file.log.index}: {err}") from None
     if entry.kind != log_entries.CERTIFICATION_ISSUED:
         raise NotVerified(f"the log entry {file.log.index} is a {entry.kind} entry, not certification.issued")
-    c = certificate
     digest = statement_digest(payload_of(file.envelope))
-    expected = {
-        "certification": c.certification_id,
-        "statement_digest": digest,
-        "vendor": c.vendor_id,
-        "product_version": c.product_version_id,
-        "program": c.program,
-        "target": c.target,
-        "guideline": c.guideline,
-        "guideline_digest": c.guideline_digest,
-        "submission": c.submission_id,
-        "envelope_digest": c.envelope_digest,
-        "signer": c.signer_fingerprint,
-        "reviewer_role": c.reviewer_role,
-    }
+    expected = issued_entry_fields(certificate, digest)
     for name, want in expected.items():
         found = entry.fields[name]
         if found != want:

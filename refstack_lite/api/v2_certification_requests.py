@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from refstack_lite import certificate_issuer
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, json_body
 from refstack_lite.api.openapi.operations import REQUIRED, created, ok, operation, query_param
@@ -201,7 +202,9 @@ def approve(request_id: str) -> tuple[Response, int]:
     body = json_body("Approval")
     session = get_session()
     found = requests.get(session, actor, request_id)
-    record = requests.approve(session, actor, found, body.get("reason"), datetime.now(UTC))
+    record = requests.approve(
+        session, actor, found, body.get("reason"), datetime.now(UTC), certificate_issuer.of(current_app)
+    )
     session.commit()
     programs = _programs()
     record = records.get(session, actor, record.id)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from refstack_lite import foundation_key, public_caching
 from refstack_lite.api.auth import current_actor
 from refstack_lite.api.bodies import iso, json_body
-from refstack_lite.api.openapi.operations import OPTIONAL, REQUIRED, ok, operation, query_param
+from refstack_lite.api.openapi.operations import OPTIONAL, REQUIRED, Answer, answer, ok, operation, query_param
 from refstack_lite.api.v2_programs import window
-from refstack_lite.certification import catalog, records, states
+from refstack_lite.certification import catalog, certificate_files, records, states
 from refstack_lite.certification.programs import Program
 from refstack_lite.db import get_session
 from refstack_lite.errors import InvalidInput
@@ -19,6 +20,9 @@ from refstack_lite.models import CertificationRecord
 
 bp = Blueprint("v2_certifications", __name__, url_prefix="/v2/certifications")
 STATUSES = tuple(s.value for s in states.RecordStatus)
+# A certificate file carries the current tree's proof and checkpoint: it changes as the log grows.
+CERTIFICATE_MAX_AGE = 5
+STRING = {"type": "string"}
 
 
 def _programs() -> dict[str, Program]:
@@ -93,6 +97,39 @@ def list_certifications() -> Response:
 def get_certification(certification_id: str) -> Response:
     record = records.get(get_session(), current_actor(), certification_id)
     return jsonify(record_json(record, records.status(record, _programs())))
+
+
+@bp.get("/<certification_id>/certificate")
+@operation(
+    "getCertificate",
+    "certification",
+    "The certification's certificate file: signed by the foundation key, with its log inclusion proof",
+    answer(
+        "the certificate file (refstack-lite-certificate/v1), as an attachment",
+        {"application/json": "CertificateFile"},
+        headers={
+            "Content-Disposition": {"description": "attachment; filename=certification-<id>.json", "schema": STRING},
+            "Cache-Control": {"description": "public for a public certificate, else private", "schema": STRING},
+        },
+    ),
+    Answer(304, {"description": "the copy the conditional GET names is still current; no body"}),
+    auth=OPTIONAL,
+    description="Check it offline with `refstack-lite-client verify-certification certification-<id>.json "
+    "--foundation-key '<vkey>'` (the vkey at /.well-known/refstack-lite/foundation-keys). Anyone may read the "
+    "certificate of a public certification; a vendor's members and the foundation read their own too. A "
+    "certificate states a cloud id (cpid) only by its SHA-256. Not found (certificate-missing) for a certification approved before certificates existed. The "
+    "proof and checkpoint are of the tree as it is now, so the file changes as the log grows.",
+)
+def get_certificate(certification_id: str) -> Response:
+    session = get_session()
+    signer = foundation_key.of(current_app).signer
+    found = certificate_files.served(session, current_actor(), certification_id, signer)
+    response = Response(found.body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{certificate_files.filename(certification_id)}"'
+    if not found.public:
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    return public_caching.conditional(response, None, max_age=CERTIFICATE_MAX_AGE)
 
 
 @bp.post("/<certification_id>/revoke")

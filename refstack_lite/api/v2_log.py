@@ -8,7 +8,8 @@ for a year as immutable; a size the tree has not reached is a 400 naming the cur
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -34,9 +35,14 @@ def _count(name: str, *, at_least: int = 0) -> int:
     return int(raw)
 
 
-def _refused(err: ValueError) -> InvalidInput:
-    slug = "beyond-tree" if isinstance(err, log_store.BeyondTree) else "bad-range"
-    return InvalidInput(str(err), slug=slug)
+@contextmanager
+def _asked_of_the_tree() -> Iterator[None]:
+    """A question the tree cannot answer (a size it has not reached, a bad range) is a 400."""
+    try:
+        yield
+    except ValueError as err:
+        slug = "beyond-tree" if isinstance(err, log_store.BeyondTree) else "bad-range"
+        raise InvalidInput(str(err), slug=slug) from None
 
 
 def _hashes(hashes: Sequence[bytes]) -> list[str]:
@@ -81,10 +87,8 @@ def get_checkpoint() -> Response:
 )
 def list_entries() -> Response:
     start, end = _count("start"), _count("end", at_least=1)
-    try:
+    with _asked_of_the_tree():
         entries = log_store.entries(get_session(), start, end)
-    except ValueError as err:
-        raise _refused(err) from None
     return _immutable({"entries": _entries_json(entries)})
 
 
@@ -102,10 +106,8 @@ def list_entries() -> Response:
 )
 def inclusion_proof() -> Response:
     index, size = _count("index"), _count("size", at_least=1)
-    try:
+    with _asked_of_the_tree():
         hashes = log_store.inclusion_proof(get_session(), index, size)
-    except ValueError as err:
-        raise _refused(err) from None
     return _immutable({"index": index, "size": size, "hashes": _hashes(hashes)})
 
 
@@ -123,10 +125,8 @@ def inclusion_proof() -> Response:
 )
 def consistency_proof() -> Response:
     old, new = _count("old"), _count("new")
-    try:
+    with _asked_of_the_tree():
         hashes = log_store.consistency_proof(get_session(), old, new)
-    except ValueError as err:
-        raise _refused(err) from None
     return _immutable({"old": old, "new": new, "hashes": _hashes(hashes)})
 
 
@@ -143,10 +143,8 @@ def consistency_proof() -> Response:
 )
 def get_frontier() -> Response:
     size = _count("size")
-    try:
+    with _asked_of_the_tree():
         hashes = log_store.frontier(get_session(), size)
-    except ValueError as err:
-        raise _refused(err) from None
     return _immutable({"size": size, "hashes": _hashes(hashes)})
 
 

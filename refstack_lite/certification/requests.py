@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from refstack_lite import guideline_registry as registry
-from refstack_lite.certification import checks, records, states
+from refstack_lite.certification import certificates, checks, records, states
 from refstack_lite.certification.programs import Program
 from refstack_lite.errors import Conflict, Forbidden, InvalidInput, NotFound, RequestRefused
 from refstack_lite.models import (
@@ -297,9 +297,14 @@ def deny(session: Session, actor: Actor, request: CertificationRequest, reason: 
 
 
 def approve(
-    session: Session, actor: Actor, request: CertificationRequest, reason: str | None, now: datetime
+    session: Session,
+    actor: Actor,
+    request: CertificationRequest,
+    reason: str | None,
+    now: datetime,
+    issuer: certificates.Issuer,
 ) -> CertificationRecord:
-    """Approve and make the record, frozen with what it rests on."""
+    """Approve and make the record, frozen with what it rests on, and its certificate."""
     require_reviewer(session, actor, request)
     user = actor.require_user()
     _move(session, request, states.RequestEvent.APPROVE, {"reviewer_id": user.id, "decided_at": now, "reason": reason})
@@ -325,6 +330,8 @@ def approve(
     )
     session.add(record)
     session.flush()
+    assert user.role is not None  # require_reviewer: a foundation role
+    certificates.issue(session, record, request.target, user.role, issuer, now)
     audit.record(
         session,
         actor,

@@ -1,20 +1,23 @@
 """The foundation's certifications: every record with its status now (why a suspended one is
-suspended, why a revoked one was revoked), and revoking one with a reason."""
+suspended, why a revoked one was revoked), its certificate to download, and revoking one with a
+reason."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from refstack_lite.certification import records, states
+from refstack_lite import foundation_key
+from refstack_lite.certification import certificate_files, records, states
 from refstack_lite.certification.programs import Program
 from refstack_lite.console import choices, paging
 from refstack_lite.console.blueprint import bp
 from refstack_lite.console.foundation import ReasonForm, foundation_actor
 from refstack_lite.db import begin_writing, get_session
+from refstack_lite.errors import NotFound
 from refstack_lite.models import CertificationRecord
 
 STATUSES = tuple(s.value for s in states.RecordStatus)
@@ -61,8 +64,17 @@ def _certification_page(certification_id: str, form: ReasonForm, code: int = 200
     programs = _programs()
     program = programs.get(record.program)
     target = None if program is None else program.target
+    withheld = None
+    try:
+        certificate_files.readable(session, actor, record.id)
+    except NotFound as err:  # approved before certificates existed
+        withheld = err.detail
+    vkey = foundation_key.of(current_app).current.vkey
     return render_template(
         "console/certification.html",
+        certificate_withheld=withheld,
+        certificate_file=certificate_files.filename(record.id),
+        certificate_command=certificate_files.verify_command(record.id, vkey),
         c=record,
         status=records.status(record, programs),
         program=program,
@@ -70,6 +82,17 @@ def _certification_page(certification_id: str, form: ReasonForm, code: int = 200
         suspended_since=records.suspended_since(record, target),
         form=form,
     ), code
+
+
+@bp.get("/certifications/<certification_id>/certificate")
+def certification_certificate(certification_id: str) -> Response:
+    """The certificate file, as the API serves it (the console answers are never cached)."""
+    actor = foundation_actor()
+    signer = foundation_key.of(current_app).signer
+    found = certificate_files.served(get_session(), actor, certification_id, signer)
+    response = Response(found.body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{certificate_files.filename(certification_id)}"'
+    return response
 
 
 @bp.post("/certifications/<certification_id>/revoke")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
+from refstack_lite import certificate_issuer
 from refstack_lite.certification import records, requests, review
 from refstack_lite.console import choices
 from refstack_lite.console.blueprint import bp
@@ -80,7 +81,8 @@ def approve_request(request_id: str) -> Response | tuple[str, int]:
     session = get_session()
     begin_writing(session)
     found = requests.get(session, actor, request_id)
-    record = requests.approve(session, actor, found, form.note.data or None, datetime.now(UTC))
+    issuer = certificate_issuer.of(current_app)
+    record = requests.approve(session, actor, found, form.note.data or None, datetime.now(UTC), issuer)
     session.commit()
     flash(f"Request approved: certification {record.id} is issued.", "success")
     return redirect(url_for("console.review_request", request_id=request_id))

@@ -18,5 +18,9 @@ def origin(signer: Signer) -> str:
 
 
 def current(session: Session, signer: Signer) -> bytes:
-    tree = log_store.tree(session)
+    return signed(log_store.tree(session), signer)
+
+
+def signed(tree: log_store.Tree, signer: Signer) -> bytes:
+    """The checkpoint of ``tree``, one already read (so a proof can be of the same size)."""
     return sign_checkpoint(Checkpoint(origin(signer), tree.size, tree.root), signer)

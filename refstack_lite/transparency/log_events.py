@@ -1,6 +1,6 @@
 """What each event puts in the log: the entry of an accepted submission, a key's registration,
-retirement or revocation, a guideline revision and a certification's change of status. Each is
-appended in the transaction of the change it records."""
+retirement or revocation, a guideline revision, a certification's issue and each change of its
+status. Each is appended in the transaction of the change it records."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from refstack_lite_client.transparency import log_entries
+from refstack_lite_client.transparency.certificate import Certificate, issued_entry_fields
 from sqlalchemy.orm import Session
 
 from refstack_lite.certification import states
@@ -80,3 +81,9 @@ def certification_status(
         "reasons": list(now.reasons),
     }
     return log_store.append(session, log_entries.CERTIFICATION_STATUS, at, fields, certification_id)
+
+
+def certification_issued(session: Session, certificate: Certificate, statement_digest: str, at: datetime) -> int:
+    """``certificate`` is what the statement whose digest is ``statement_digest`` states."""
+    fields = issued_entry_fields(certificate, statement_digest)
+    return log_store.append(session, log_entries.CERTIFICATION_ISSUED, at, fields, certificate.certification_id)

@@ -1,15 +1,19 @@
 """One certification for people: its facts, its status, its test report, and the evidence to
-check it offline (the signed envelope, byte for byte, and the command that verifies it)."""
+check it offline (the foundation's certificate, the signed envelope, byte for byte, and the
+commands that verify them)."""
 
 from __future__ import annotations
 
 import shlex
 
-from flask import Response, render_template, url_for
+from flask import Response, current_app, render_template, url_for
 
-from refstack_lite import public_answers
+from refstack_lite import foundation_key, public_answers
+from refstack_lite.certification import certificate_files
 from refstack_lite.db import get_session
 from refstack_lite.directory import certifications, lookups
+from refstack_lite.errors import NotFound
+from refstack_lite.services.actors import ANONYMOUS
 from refstack_lite.web.blueprint import bp
 from refstack_lite.web.cached_pages import immutable_file, public_page
 
@@ -28,13 +32,27 @@ def verify_command(certification_id: str) -> str:
     return shlex.join(["refstack-lite-client", "verify", envelope, "--public-key", key])
 
 
+def certificate_withheld(certification_id: str) -> str | None:
+    """Why anyone may not download the certificate (its problem's detail), or None when they may."""
+    try:
+        certificate_files.readable(get_session(), ANONYMOUS, certification_id)
+    except NotFound as err:
+        return err.detail
+    return None
+
+
 @bp.get("/certifications/<certification_id>")
 @public_page
 def certification(certification_id: str) -> str:
     detail = certifications.detail(get_session(), public_answers.programs_now(), certification_id)
+    vkey = foundation_key.of(current_app).current.vkey
     return render_template(
         "certification.html",
         detail=detail,
+        certificate_withheld=certificate_withheld(certification_id),
+        certificate_url=url_for("v2_certifications.get_certificate", certification_id=certification_id),
+        certificate_file=certificate_files.filename(certification_id),
+        certificate_command=certificate_files.verify_command(certification_id, vkey),
         envelope_url=url_for("pages.certification_envelope", certification_id=certification_id),
         envelope_file=envelope_file(certification_id),
         key_url=url_for("pages.certification_signer_key", certification_id=certification_id),

@@ -445,6 +445,16 @@ def check_certifications(world: World, actor: str, body: Any) -> None:
     assert [(c["id"], c["status"]) for c in body["items"]] == [(world.ids["CB"], "active")]
 
 
+NAMES_CPID = "404:certificate-names-cpid"
+
+
+def check_certificate(world: World, actor: str, body: Any) -> None:
+    """B's certificate file, stating B's certification."""
+    assert body["format"] == "refstack-lite-certificate/v1"
+    statement = json.loads(base64.b64decode(body["envelope"]["payload"]))
+    assert statement["predicate"]["certification"]["id"] == world.ids["CB"]
+
+
 def check_programs(world: World, actor: str, body: dict[str, Any]) -> None:
     """Everyone sees the demo guideline's program and the guideline it accepts."""
     program = body["items"][0] if "items" in body else body
@@ -799,6 +809,13 @@ ROWS = [
     R("POST", "/v2/certification-requests/{RB}/deny", "401 404 404 403 200 200", body={"reason": "no"}),
     R("GET", "/v2/certifications", "200 200 200 200 200 200", check=check_certifications),
     R("GET", "/v2/certifications/{CB}", "200 200 200 200 200 200"),
+    # B's certified version names a cloud id (cpid): its certificate states it, so only B and the foundation read it
+    R(
+        "GET",
+        "/v2/certifications/{CB}/certificate",
+        f"{NAMES_CPID} {NAMES_CPID} {NAMES_CPID} 200 200 200",
+        check=check_certificate,
+    ),
     R("POST", "/v2/certifications/{CB}/revoke", "401 403 403 403 200 200", body={"reason": "misuse"}),
     # programs: public reads of what the imported guidelines define
     R("GET", "/v2/programs", "200 200 200 200 200 200", check=check_programs),

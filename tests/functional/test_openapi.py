@@ -549,6 +549,9 @@ def test_certification_answers(app: Flask, client: FlaskClient, check: Checker) 
     certs, cert = "/v2/certifications", "/v2/certifications/{certification_id}"
     check(client.get(certs), "get", certs)
     check(client.get(record["url"]), "get", cert)
+    check(client.get(record["url"] + "/certificate", headers=vendor), "get", cert + "/certificate")
+    response = client.get(record["url"] + "/certificate")  # Acme Cloud is private
+    assert_problem(check, response, "get", cert + "/certificate", 404, "not-found")
     revoked = client.post(record["url"] + "/revoke", json={"reason": "misuse"}, headers=reviewer)
     check(revoked, "post", cert + "/revoke")
 

@@ -83,11 +83,11 @@ def test_the_statement_is_canonical_json_that_follows_its_schema() -> None:
 
 def test_a_v1_certificate_carries_the_uploads_signature() -> None:
     body = v1_body()
-    certificate = certificate_of(body, rsa_vendor_key(), source="v1", cpid=None)
+    certificate = certificate_of(body, rsa_vendor_key(), source="v1", cpid_digest=None)
     assert certificate.signature is not None
     opened = open_certificate(signed(build_statement(certificate)), [SIGNER.verifier])
     assert opened == certificate
-    assert opened.cpid is None
+    assert opened.cpid_digest is None
 
 
 def test_signing_is_deterministic_and_the_keyid_is_the_fingerprint() -> None:

@@ -91,7 +91,7 @@ class Certificate:
     product_name: str
     product_version_id: str
     product_version: str
-    cpid: str | None
+    cpid_digest: str | None  # the SHA-256 (hex) of the version's cloud id: the cpid itself stays private
     submission_id: str
     source: str  # "v2" (a DSSE bundle) or "v1" (a RefStack upload)
     envelope_digest: str
@@ -132,7 +132,11 @@ def statement_of(certificate: Certificate) -> dict[str, Any]:
                 "guideline": c.guideline,
                 "vendor": {"id": c.vendor_id, "name": c.vendor_name},
                 "product": {"id": c.product_id, "name": c.product_name},
-                "productVersion": {"id": c.product_version_id, "version": c.product_version, "cpid": c.cpid},
+                "productVersion": {
+                    "id": c.product_version_id,
+                    "version": c.product_version,
+                    "cpidDigest": c.cpid_digest,
+                },
                 "submission": {
                     "id": c.submission_id,
                     "source": c.source,
@@ -301,7 +305,7 @@ def _certificate(document: dict[str, Any]) -> Certificate:
         product_name=cert["product"]["name"],
         product_version_id=cert["productVersion"]["id"],
         product_version=cert["productVersion"]["version"],
-        cpid=cert["productVersion"]["cpid"],
+        cpid_digest=cert["productVersion"]["cpidDigest"],
         submission_id=submission["id"],
         source=submission["source"],
         envelope_digest=submission["envelopeDigest"],
@@ -324,3 +328,23 @@ def _b64(text: str, where: str) -> bytes:
     if base64.b64encode(data).decode("ascii") != text:
         raise MalformedEnvelope(f"the certificate's envelope {where} is not canonical base64")
     return data
+
+
+def issued_entry_fields(certificate: Certificate, digest: str) -> dict[str, Any]:
+    """The fields of the log's ``certification.issued`` entry for a certificate whose statement
+    has the digest ``digest`` (``statement_digest``): what the log records of it."""
+    c = certificate
+    return {
+        "certification": c.certification_id,
+        "vendor": c.vendor_id,
+        "product_version": c.product_version_id,
+        "program": c.program,
+        "target": c.target,
+        "guideline": c.guideline,
+        "guideline_digest": c.guideline_digest,
+        "submission": c.submission_id,
+        "envelope_digest": c.envelope_digest,
+        "signer": c.signer_fingerprint,
+        "reviewer_role": c.reviewer_role,
+        "statement_digest": digest,
+    }
