@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from refstack_lite_client.cli import main
 from refstack_lite_client.transparency import log_entries
-from sqlalchemy import Engine, update
+from sqlalchemy import update
 
 from refstack_lite import foundation_key
 from refstack_lite.app import create_app
@@ -29,8 +29,8 @@ from tests.foundation_keys import key_pem
 from tests.functional import client_helpers
 from tests.functional.api_helpers import ok
 from tests.functional.certification_helpers import World, certification_world, guideline_path, required
-from tests.functional.issued_certificates import certificate_file, issue
 from tests.functional.log_tamper import REFUSED, rebuild, refusal, rewrite_entry, rows, swapped, tamper, without
+from tests.identity import bearer
 
 pytestmark = pytest.mark.usefixtures("client_env")
 
@@ -39,7 +39,11 @@ GUIDELINE = "2020.06"
 
 @pytest.fixture
 def world(app: Flask, client: FlaskClient) -> World:
-    return certification_world(app, client, GUIDELINE)
+    """Acme (official) whose product is public, so anyone may download its certificates; 2020.06 imported."""
+    world = certification_world(app, client, GUIDELINE)
+    product = f"/v2/products/{world.vendor.product_id}"
+    ok(client.patch(product, json={"public": True}, headers=bearer(world.vendor.token)))
+    return world
 
 
 @pytest.fixture
@@ -77,19 +81,17 @@ def submit(world: World, passed: list[str]) -> tuple[str, bytes]:
 
 
 def certify(world: World, submission: str) -> str:
-    """Request and approve the certification of ``submission`` through the API; its id."""
-    certification = str(ok(world.approve(world.request(submission)), 201)["id"])
-    issue(world.app, certification)
-    return certification
+    """Request and approve the certification of ``submission`` through the API (which issues its
+    certificate and logs it); its id."""
+    return str(ok(world.approve(world.request(submission)), 201)["id"])
 
 
-def save_certificate(app: Flask, certification: str, path: Path) -> Path:
-    path.write_bytes(certificate_file(app, certification))
+def save_certificate(server: str, certification: str, path: Path) -> Path:
+    """The certificate file as a customer downloads it from ``server`` (anonymously), saved to ``path``."""
+    response = requests.get(f"{server}/v2/certifications/{certification}/certificate", timeout=10)
+    assert response.status_code == 200, response.text
+    path.write_bytes(response.content)
     return path
-
-
-def engine(app: Flask) -> Engine:
-    return engine_of(app)
 
 
 def test_an_untampered_log_passes_every_check(
@@ -99,7 +101,7 @@ def test_an_untampered_log_passes_every_check(
     certification = certify(world, submission)
     state = tmp_path / "monitor.json"
     assert "OK: the log is consistent" in passes(monitor(state, server, pinned))
-    file = save_certificate(app, certification, tmp_path / "certificate.json")
+    file = save_certificate(server, certification, tmp_path / "certificate.json")
     bundle = tmp_path / "bundle.json"
     bundle.write_bytes(envelope)
 
@@ -121,7 +123,7 @@ def test_a_forged_verdict_is_caught_by_recomputing_it_from_the_bundle_and_the_gu
     names = required(GUIDELINE, "platform")
     submission, envelope = submit(world, names[1:])
     assert ok(world.ask(submission), 400)["checks"][0]["name"] == "submission-eligible"
-    with engine(app).begin() as conn:  # the verdicts are not append-only: a plain UPDATE does it
+    with engine_of(app).begin() as conn:  # the verdicts are not append-only: a plain UPDATE does it
         forged = conn.execute(
             update(SubmissionVerdict)
             .where(SubmissionVerdict.submission_id == submission, SubmissionVerdict.target == "platform")
@@ -129,7 +131,7 @@ def test_a_forged_verdict_is_caught_by_recomputing_it_from_the_bundle_and_the_gu
         )
         assert forged.rowcount == 1
     certification = certify(world, submission)
-    file = save_certificate(app, certification, tmp_path / "certificate.json")
+    file = save_certificate(server, certification, tmp_path / "certificate.json")
     bundle = tmp_path / "bundle.json"
     bundle.write_bytes(envelope)
     guideline = guideline_path(GUIDELINE)
@@ -156,10 +158,10 @@ def test_a_certification_deleted_from_the_logs_history(
     state = tmp_path / "monitor.json"
     passes(monitor(state, server, pinned))
     size = json.loads(state.read_text())["size"]
-    file = save_certificate(app, certification, tmp_path / "certificate.json")
+    file = save_certificate(server, certification, tmp_path / "certificate.json")
     passes(verify(file, pinned, "--online", "--server", server))
 
-    assert REFUSED in tamper(engine(app), rebuild(without(rows(engine(app)), certification)))
+    assert REFUSED in tamper(engine_of(app), rebuild(without(rows(engine_of(app)), certification)))
     assert requests.get(f"{server}/v2/log/certifications/{certification}", timeout=10).json() == {"entries": []}
     world.submit(GUIDELINE)
     world.submit(GUIDELINE)  # the log goes on, past the tree monitored before
@@ -181,11 +183,11 @@ def test_entries_reordered(app: Flask, world: World, server: str, pinned: str, t
     state = tmp_path / "monitor.json"
     passes(monitor(state, server, pinned))
     size = json.loads(state.read_text())["size"]
-    file = save_certificate(app, certification, tmp_path / "certificate.json")
-    stored = rows(engine(app))
+    file = save_certificate(server, certification, tmp_path / "certificate.json")
+    stored = rows(engine_of(app))
     [issued] = [row.index for row in stored if row.subject == certification]
 
-    assert REFUSED in tamper(engine(app), rebuild(swapped(stored, issued - 1, issued)))
+    assert REFUSED in tamper(engine_of(app), rebuild(swapped(stored, issued - 1, issued)))
     assert "OK: the log is consistent" in passes(monitor(tmp_path / "fresh.json", server, pinned))
 
     watched = fails(monitor(state, server, pinned))
@@ -202,7 +204,7 @@ def test_a_log_re_signed_with_another_key(
     certification = certify(world, world.submit(GUIDELINE))
     state = tmp_path / "monitor.json"
     passes(monitor(state, server, pinned))
-    original = save_certificate(app, certification, tmp_path / "certificate.json")
+    original = save_certificate(server, certification, tmp_path / "certificate.json")
     other = create_app(
         {
             "REFSTACK_LITE_DATABASE_URL": database_url,
@@ -214,8 +216,8 @@ def test_a_log_re_signed_with_another_key(
         old, new = foundation_key.of(app).current, foundation_key.of(other).current
         assert new.name == old.name  # the same log's name ...
         assert new.fingerprint != old.fingerprint  # ... and another key
-        resigned = save_certificate(other, certification, tmp_path / "resigned.json")
         with client_helpers.serve(other) as impostor:
+            resigned = save_certificate(impostor, certification, tmp_path / "resigned.json")
             watched = fails(monitor(state, impostor, pinned))
             online = fails(verify(original, pinned, "--online", "--server", impostor))
             assert "OK: the log is consistent" in passes(monitor(tmp_path / "other.json", impostor, new.vkey))
@@ -238,16 +240,16 @@ def test_a_log_re_signed_with_another_key(
 def test_an_entry_rewritten_in_place(app: Flask, world: World, server: str, pinned: str, tmp_path: Path) -> None:
     submission, _ = submit(world, [])
     certify(world, world.submit(GUIDELINE))
-    [row] = [row for row in rows(engine(app)) if row.subject == submission]
+    [row] = [row for row in rows(engine_of(app)) if row.subject == submission]
     entry = log_entries.parse_entry(row.data)
     assert {v["target"]: v["eligible"] for v in entry.fields["verdicts"]}["platform"] is False
     verdicts = [{**v, "eligible": v["eligible"] or v["target"] == "platform"} for v in entry.fields["verdicts"]]
     forged = log_entries.encode_entry(entry.kind, entry.at, {**entry.fields, "verdicts": verdicts})
 
-    assert REFUSED in tamper(engine(app), rewrite_entry(row.index, forged))
+    assert REFUSED in tamper(engine_of(app), rewrite_entry(row.index, forged))
     served = requests.get(f"{server}/v2/log/entries", params={"start": row.index, "end": row.index + 1}, timeout=10)
     assert base64.b64decode(served.json()["entries"][0]["data"]) == forged
-    assert REFUSED in refusal(engine(app), rewrite_entry(row.index, row.data))  # the triggers are back
+    assert REFUSED in refusal(engine_of(app), rewrite_entry(row.index, row.data))  # the triggers are back
 
     size = requests.get(f"{server}/v2/log/checkpoint", timeout=10).text.split("\n")[1]
     audit = fails(monitor(tmp_path / "monitor.json", server, pinned))
