@@ -224,7 +224,7 @@ def check_verdict(certificate: Certificate, guideline: Guideline, tests: Tests, 
         raise NotVerified(f"re-computed verdict: {err}") from None
     if not verdict.eligible:
         missing = sorted({name for cap in verdict.capabilities if cap.status == "required" for name in cap.not_passed})
-        said = f"{len(missing)} required tests did not pass (first: {missing[0]})" if missing else verdict.reason
+        said = f"{_tests(len(missing))} did not pass (first: {missing[0]})" if missing else verdict.reason
         raise NotVerified(f"re-computed verdict: not eligible for target {target}: {said}")
     totals = verdict.totals
     line = (
@@ -238,3 +238,7 @@ def check_verdict(certificate: Certificate, guideline: Guideline, tests: Tests, 
 
 def _time(certificate: Certificate) -> str:
     return bundle.rfc3339(certificate.decided_at)
+
+
+def _tests(count: int) -> str:
+    return f"{count} required test{'' if count == 1 else 's'}"

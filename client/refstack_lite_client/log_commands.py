@@ -32,10 +32,15 @@ def log_group() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The file keeping the last verified tree (size, root, frontier, checkpoint); made on the first run.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read every entry again from the first, not only the new ones: catches an old entry changed in place.",
+)
 @server_option
 @foundation_key_option
 @click.pass_obj
-def log_monitor(state: State, state_file: Path, server: str | None, pinned: PinnedKey) -> None:
+def log_monitor(state: State, state_file: Path, full: bool, server: str | None, pinned: PinnedKey) -> None:
     """Check that the log only grew since the last run, and read every new entry.
 
     The new checkpoint must be signed by the pinned key, not smaller than the saved one
@@ -53,7 +58,7 @@ def log_monitor(state: State, state_file: Path, server: str | None, pinned: Pinn
         )
     try:
         with cannot_check():
-            verified = monitor(log_of(state, server), pinned, saved, click.echo)
+            verified = monitor(log_of(state, server), pinned, saved, click.echo, full=full)
     except (NotVerified, LogConflict, LogAnswerError) as err:
         raise click.ClickException(f"LOG NOT CONSISTENT: {err}") from None
     with cannot_check():

@@ -5,6 +5,10 @@ the pinned key for the pinned key's log, is not smaller (rollback) nor a differe
 same size (fork), and extends the old tree by its consistency proof. Then every new entry is
 fetched and read, and the old frontier extended with their leaf hashes must give the new root:
 entries that were altered, reordered, dropped or added after the log signed its tree do not.
+
+A run reads only the entries added since the last one. ``full`` reads every entry from the first
+again and requires them to give the saved root at the saved size too: an old entry changed in
+place (its stored hashes left as they were, so proofs still verify) is caught only so.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from refstack_lite_client.transparency.pinned_key import PinnedKey, open_pinned_
 from refstack_lite_client.transparency.tree_heads import check_extends, root_text
 
 
-def monitor(log: LogApi, pinned: PinnedKey, saved: LogState | None, say: Say) -> LogState:
+def monitor(log: LogApi, pinned: PinnedKey, saved: LogState | None, say: Say, *, full: bool = False) -> LogState:
     """Check the log from ``saved`` (None: from the empty tree); the state to save when it holds."""
     note = log.checkpoint()
     try:
@@ -46,11 +50,22 @@ def monitor(log: LogApi, pinned: PinnedKey, saved: LogState | None, say: Say) ->
     check_extends(size, root, said, new, log.consistency)
     if size and new.size > size:
         say(f"consistent: the tree of {new.size} entries extends {said} ({size} entries)")
-    extended = _extend(log, size, list(frontier), new, say)
+    if full and size:
+        say(f"full audit: reading every entry again from the first, to the saved {size} and on")
+        extended = _extend(log, 0, [], new, say, saved_tree=(size, root))
+    else:
+        extended = _extend(log, size, list(frontier), new, say)
     return LogState(origin, new.size, new.root_hash, note, _now(), tuple(extended))
 
 
-def _extend(log: LogApi, size: int, frontier: list[bytes], new: Checkpoint, say: Say) -> list[bytes]:
+def _extend(
+    log: LogApi,
+    size: int,
+    frontier: list[bytes],
+    new: Checkpoint,
+    say: Say,
+    saved_tree: tuple[int, bytes] | None = None,
+) -> list[bytes]:
     if new.size == size:
         say(f"entries:    no new entries (still {size})")
         return frontier
@@ -65,6 +80,8 @@ def _extend(log: LogApi, size: int, frontier: list[bytes], new: Checkpoint, say:
             fields = entry.fields
             say(f"            entry {index}: certification {fields['certification']} is now {fields['status']}")
         frontier, _ = merkle.frontier_append(index, frontier, merkle.leaf_hash(data))
+        if saved_tree is not None and index + 1 == saved_tree[0]:
+            _require_saved_root(saved_tree, merkle.frontier_root(index + 1, frontier))
     root = merkle.frontier_root(new.size, frontier)
     if root != new.root_hash:
         raise NotVerified(
@@ -75,6 +92,15 @@ def _extend(log: LogApi, size: int, frontier: list[bytes], new: Checkpoint, say:
     listed = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
     say(f"entries:    {new.size - size} new entries, each read, hashing to the checkpoint's root: {listed}")
     return frontier
+
+
+def _require_saved_root(saved_tree: tuple[int, bytes], root: bytes) -> None:
+    size, saved_root = saved_tree
+    if root != saved_root:
+        raise NotVerified(
+            f"REWRITE: the first {size} entries the log serves now do not hash to the root verified before "
+            f"({root_text(root)}, not {root_text(saved_root)}): an entry was changed after it was verified"
+        )
 
 
 def _now() -> str:

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from refstack_lite_client.transparency import log_entries, merkle
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from refstack_lite.models import Base, LogEntry, LogHead, LogNode
@@ -162,12 +162,13 @@ def _stored_hashes(session: Session, ranges: Sequence[tuple[int, int]]) -> dict[
         rows = session.execute(select(LogEntry.leaf_index, LogEntry.leaf_hash).where(LogEntry.leaf_index.in_(leaves)))
         found.update(((index, index + 1), h) for index, h in rows)
     if nodes:
-        keys = [(level, start >> level) for level, start in nodes]
-        nodes_found = session.execute(
-            select(LogNode.level, LogNode.position, LogNode.hash).where(
-                tuple_(LogNode.level, LogNode.position).in_(keys)
-            )
-        )
+        # One term per level: SQLite searches the primary key for each, where a row-value IN
+        # (level, position) made it scan the whole table.
+        by_level: dict[int, list[int]] = {}
+        for level, start in nodes:
+            by_level.setdefault(level, []).append(start >> level)
+        terms = [and_(LogNode.level == level, LogNode.position.in_(positions)) for level, positions in by_level.items()]
+        nodes_found = session.execute(select(LogNode.level, LogNode.position, LogNode.hash).where(or_(*terms)))
         found.update(((position << level, (position + 1) << level), h) for level, position, h in nodes_found)
     missing = [r for r in ranges if r not in found]
     if missing:

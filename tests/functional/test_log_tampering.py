@@ -65,8 +65,8 @@ def fails(result: Result) -> str:
     return client_helpers.fails(result, 1)
 
 
-def monitor(state: Path, server: str, key: str) -> Result:
-    return run("log", "monitor", "--state", state, "--server", server, "--foundation-key", key)
+def monitor(state: Path, server: str, key: str, *more: str) -> Result:
+    return run("log", "monitor", "--state", state, "--server", server, "--foundation-key", key, *more)
 
 
 def verify(file: Path, key: str, *more: str | Path) -> Result:
@@ -146,7 +146,7 @@ def test_a_forged_verdict_is_caught_by_recomputing_it_from_the_bundle_and_the_gu
     caught = fails(verify(file, pinned, "--bundle", bundle, "--guideline", guideline))
     assert (
         "NOT VERIFIED: re-computed verdict: not eligible for target platform: "
-        f"1 required tests did not pass (first: {names[0].partition('[')[0]})"
+        f"1 required test did not pass (first: {names[0].partition('[')[0]})"
     ) in caught
 
 
@@ -240,6 +240,8 @@ def test_a_log_re_signed_with_another_key(
 def test_an_entry_rewritten_in_place(app: Flask, world: World, server: str, pinned: str, tmp_path: Path) -> None:
     submission, _ = submit(world, [])
     certify(world, world.submit(GUIDELINE))
+    watched = tmp_path / "watched.json"
+    passes(monitor(watched, server, pinned))  # a monitor that verified the log before the rewrite
     [row] = [row for row in rows(engine_of(app)) if row.subject == submission]
     entry = log_entries.parse_entry(row.data)
     assert {v["target"]: v["eligible"] for v in entry.fields["verdicts"]}["platform"] is False
@@ -258,3 +260,9 @@ def test_an_entry_rewritten_in_place(app: Flask, world: World, server: str, pinn
         "its checkpoint signs"
     ) in audit
     assert "entries were altered, reordered, added or dropped after the log signed its tree" in audit
+    # A monitor with state reads only new entries: the old one's stored hashes were left, so its
+    # run passes; --full reads every entry again and is not fooled.
+    passes(monitor(watched, server, pinned))
+    rewrite = fails(monitor(watched, server, pinned, "--full"))
+    assert "LOG NOT CONSISTENT: REWRITE: the first" in rewrite
+    assert "an entry was changed after it was verified" in rewrite
