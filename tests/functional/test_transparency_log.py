@@ -599,3 +599,21 @@ def test_the_log_is_appended_in_the_callers_transaction(app: Flask) -> None:
     assert size(app) == 3
     append_synthetic(app, 1, first=3)
     assert [e.fields["guideline"] for e in appended(app, 0)] == [f"synthetic.{n}" for n in range(4)]
+
+
+def test_the_log_answers_everyone_alike_and_reads_no_token(app: Flask, client: FlaskClient) -> None:
+    """Public reads: a foundation admin's token, a bad token and none get the same answers."""
+    append_synthetic(app, 3)
+    admin = make_user(app, "ada", "admin")
+    paths = [
+        "/v2/log/checkpoint",
+        "/v2/log/entries?start=0&end=3",
+        "/v2/log/proof/inclusion?index=1&size=3",
+        "/v2/log/proof/consistency?old=1&new=3",
+        "/v2/log/frontier?size=3",
+        "/v2/log/certifications/nothing",
+    ]
+    for path in paths:
+        answers = [client.get(path, headers=headers) for headers in ({}, bearer(admin), bearer("rlt_not-a-token"))]
+        assert {a.status_code for a in answers} == {200}, path
+        assert len({a.get_data() for a in answers}) == 1, path
