@@ -4,6 +4,7 @@ submission, and a revised copy of a guideline: set-up for the reading and eviden
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -89,6 +90,20 @@ def write_revised(folder: Path, flag: Test) -> Path:
     assert listed
     path = folder / f"{GUIDELINE}.json"
     path.write_text(json.dumps(document, indent=2))
+    return path
+
+
+NEW_REQUIREMENT = "tempest.api.compute.test_new_requirement.NewRequirementTest.test_it"
+
+
+def write_with_new_requirement(folder: Path) -> Path:
+    """A copy of 2020.06 in ``folder`` whose first required compute capability also requires
+    ``NEW_REQUIREMENT``, a test no run has passed: a revision that makes eligible runs ineligible."""
+    document: dict[str, Any] = json.loads(guideline_bytes())
+    capability = document["components"]["os_powered_compute"]["capabilities"]["required"][0]
+    document["capabilities"][capability]["tests"][NEW_REQUIREMENT] = {"idempotent_id": "id-" + str(uuid.UUID(int=7))}
+    path = folder / f"{GUIDELINE}.json"
+    path.write_text(json.dumps(document))
     return path
 
 

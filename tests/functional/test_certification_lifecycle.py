@@ -3,8 +3,6 @@ request, review, records whose status follows the facts at once."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -16,6 +14,7 @@ from refstack_lite.db import get_session
 from refstack_lite.models import Vendor
 from tests.functional.api_helpers import ok, refused
 from tests.functional.certification_helpers import certification_world
+from tests.functional.submission_cases import NEW_REQUIREMENT, write_with_new_requirement
 from tests.identity import bearer
 
 
@@ -166,12 +165,7 @@ def test_a_revision_that_makes_the_submission_ineligible_suspends_its_certificat
     re-evaluation finds the submission not eligible, and the certification waits for review."""
     world = certification_world(app, client, "2020.06")
     cert = world.certify("2020.06")
-    document = json.loads((interop_dir / "2020.06.json").read_bytes())
-    capability = document["components"]["os_powered_compute"]["capabilities"]["required"][0]
-    new_test = "tempest.api.compute.test_new_requirement.NewRequirementTest.test_it"
-    document["capabilities"][capability]["tests"][new_test] = {"idempotent_id": "id-" + str(uuid.UUID(int=7))}
-    revised = tmp_path / "2020.06.json"
-    revised.write_text(json.dumps(document))
+    revised, new_test = write_with_new_requirement(tmp_path), NEW_REQUIREMENT
 
     result = cli.invoke(main, ["guidelines", "import", str(revised)])
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from refstack_lite.transparency import log_store
 from tests.functional.api_helpers import assert_problem, new_vendor, ok, refused, snapshot, unchanged
 from tests.functional.certification_helpers import World, certification_world
 from tests.functional.log_helpers import Stored, append_synthetic, appended, assert_no_personal_data, size
+from tests.functional.submission_cases import NEW_REQUIREMENT, write_with_new_requirement
 from tests.functional.submission_helpers import Vendor, import_guidelines, ready_vendor, register_key
 from tests.functional.test_v1_results import body as v1_body
 from tests.functional.test_v1_results import raw, signed, upload, uploaded
@@ -309,12 +309,7 @@ def test_a_revision_whose_re_evaluation_suspends_a_certification_appends_both(
 ) -> None:
     world = certification_world(app, client, "2020.06")
     cert = world.certify("2020.06")
-    document = json.loads((interop_dir / "2020.06.json").read_bytes())
-    capability = document["components"]["os_powered_compute"]["capabilities"]["required"][0]
-    new_test = "tempest.api.compute.test_new_requirement.NewRequirementTest.test_it"
-    document["capabilities"][capability]["tests"][new_test] = {"idempotent_id": "id-" + str(uuid.UUID(int=7))}
-    revised = tmp_path / "2020.06.json"
-    revised.write_bytes(json.dumps(document).encode())
+    revised, new_test = write_with_new_requirement(tmp_path), NEW_REQUIREMENT
     before = size(app)
     result = cli.invoke(main, ["guidelines", "import", str(revised)])
     assert result.exit_code == 0, result.output
